@@ -1,0 +1,44 @@
+// swift-tools-version:6.0
+// keepalived, rebuilt in Swift as a split-privilege toolkit.
+// Layout and reasons: README.md (design section). Library modules hold the
+// logic; Sources/<program>/ are thin executables.
+import PackageDescription
+
+let package = Package(
+    name: "keepalived-swift",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "kaconf", targets: ["kaconf"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        // MARK: System libraries and the C shim
+        .systemLibrary(name: "CNetlink", pkgConfig: "libnl-genl-3.0",
+                       providers: [.apt(["libnl-3-dev", "libnl-genl-3-dev", "libnl-route-3-dev"])]),
+        .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CCap", pkgConfig: "libcap", providers: [.apt(["libcap-dev"])]),
+        .systemLibrary(name: "CSeccomp", pkgConfig: "libseccomp", providers: [.apt(["libseccomp-dev"])]),
+        .target(name: "CShim"),
+
+        // MARK: Bottom: the one binary encoding
+        .target(name: "Codec"),
+
+        // MARK: Configuration
+        .target(name: "ConfigModel", dependencies: ["Codec"]),
+        .target(name: "KeepalivedConfig", dependencies: ["ConfigModel"]),
+
+        // MARK: Programs
+        .executableTarget(name: "kaconf", dependencies: [
+            "KeepalivedConfig", "ConfigModel",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        // MARK: Tests
+        .testTarget(name: "CodecTests", dependencies: ["Codec"]),
+        .testTarget(name: "ConfigModelTests", dependencies: ["ConfigModel"]),
+        .testTarget(name: "KeepalivedConfigTests", dependencies: ["KeepalivedConfig", "ConfigModel"]),
+    ]
+)

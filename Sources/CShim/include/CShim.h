@@ -1,0 +1,7 @@
+// Umbrella header: one small header per concern, for the few C macros and
+// variadic functions Swift cannot call directly.
+#ifndef CSHIM_H
+#define CSHIM_H
+#include "shim_process.h"
+#include "shim_socket.h"
+#endif

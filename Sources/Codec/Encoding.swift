@@ -1,0 +1,304 @@
+// Encoder side of the format described in Format.swift. All containers write
+// into one shared buffer; container counts are patched as entries are added,
+// container byte lengths are filled in by one pass at the end (`finish`).
+
+final class EncodingSink {
+    var body: [UInt8] = []
+    var keys: [String] = []
+    var keyIndex: [String: Int] = [:]
+
+    init() { body.reserveCapacity(256) }
+
+    func key(_ k: some CodingKey) -> UInt64 {
+        let s = k.stringValue
+        if let i = keyIndex[s] { return UInt64(i) }
+        let i = keys.count
+        keys.append(s)
+        keyIndex[s] = i
+        return UInt64(i)
+    }
+
+    /// Writes a container header (tag, count 0, length placeholder); returns its offset.
+    func openContainer(_ tag: Tag) -> Int {
+        let at = body.count
+        body.append(tag.rawValue)
+        appendU32(0, to: &body)
+        appendU32(0, to: &body)
+        return at
+    }
+
+    func bumpCount(_ header: Int) {
+        let i = header + 1
+        let c = UInt32(body[i]) | UInt32(body[i + 1]) << 8 | UInt32(body[i + 2]) << 16 | UInt32(body[i + 3]) << 24
+        storeU32(c &+ 1, at: i, in: &body)
+    }
+
+    func encodeValue<T: Encodable>(_ value: T, path: [any CodingKey]) throws {
+        // Fast paths keep the common leaf types out of the generic machinery.
+        // (Type identity, not `as?`: an empty [T] casts to [UInt8].)
+        if T.self == String.self { writeString(value as! String); return }
+        if T.self == Int.self { writeInt(Int64(value as! Int)); return }
+        if T.self == Bool.self { body.append((value as! Bool) ? Tag.true.rawValue : Tag.false.rawValue); return }
+        if T.self == [UInt8].self { writeBytes(value as! [UInt8]); return }
+        if T.self == UInt8.self { writeUInt(UInt64(value as! UInt8)); return }
+        if T.self == UInt16.self { writeUInt(UInt64(value as! UInt16)); return }
+        if T.self == UInt32.self { writeUInt(UInt64(value as! UInt32)); return }
+        if T.self == UInt64.self { writeUInt(value as! UInt64); return }
+        if T.self == Int32.self { writeInt(Int64(value as! Int32)); return }
+        if T.self == Double.self { writeDouble(value as! Double); return }
+        let start = body.count
+        let encoder = ValueEncoder(sink: self, codingPath: path)
+        try value.encode(to: encoder)
+        // A value that wrote nothing (an empty struct) is an empty keyed container.
+        if body.count == start { _ = openContainer(.keyed) }
+    }
+
+    func writeUInt(_ v: UInt64) {
+        body.append(Tag.unsigned.rawValue)
+        appendVarint(v, to: &body)
+    }
+
+    func writeInt(_ v: Int64) {
+        if v >= 0 {
+            writeUInt(UInt64(v))
+        } else {
+            body.append(Tag.negative.rawValue)
+            // -(m+1) == v  =>  m == ~v  (no overflow at Int64.min)
+            appendVarint(UInt64(bitPattern: ~v), to: &body)
+        }
+    }
+
+    func writeDouble(_ v: Double) {
+        body.append(Tag.double.rawValue)
+        let bits = v.bitPattern
+        for s in stride(from: 0, to: 64, by: 8) { body.append(UInt8(truncatingIfNeeded: bits >> UInt64(s))) }
+    }
+
+    func writeString(_ s: String) {
+        body.append(Tag.string.rawValue)
+        var s = s
+        s.withUTF8 { u in
+            appendVarint(UInt64(u.count), to: &body)
+            body.append(contentsOf: u)
+        }
+    }
+
+    func writeBytes(_ b: [UInt8]) {
+        body.append(Tag.bytes.rawValue)
+        appendVarint(UInt64(b.count), to: &body)
+        body.append(contentsOf: b)
+    }
+
+    /// Key table + body, with every container's length filled in.
+    func finish() -> [UInt8] {
+        var i = 0
+        fixLengths(&i)
+        var out: [UInt8] = []
+        out.reserveCapacity(body.count + keys.count * 12 + 8)
+        appendVarint(UInt64(keys.count), to: &out)
+        for var k in keys {
+            k.withUTF8 { u in
+                appendVarint(UInt64(u.count), to: &out)
+                out.append(contentsOf: u)
+            }
+        }
+        out.append(contentsOf: body)
+        return out
+    }
+
+    /// Walks the body (which this sink wrote, so it is well formed) and stores
+    /// each container's body length; `i` ends just past the value.
+    private func fixLengths(_ i: inout Int) {
+        let tag = body[i]
+        i += 1
+        switch Tag(rawValue: tag)! {
+        case .null, .false, .true: return
+        case .unsigned, .negative: skipVarint(&i)
+        case .double: i += 8
+        case .string, .bytes:
+            let n = readVarint(&i)
+            i += Int(n)
+        case .keyed, .unkeyed:
+            let header = i - 1
+            let count = Int(UInt32(body[i]) | UInt32(body[i + 1]) << 8 | UInt32(body[i + 2]) << 16 | UInt32(body[i + 3]) << 24)
+            i += 8
+            let bodyStart = i
+            for _ in 0..<count {
+                if tag == Tag.keyed.rawValue { skipVarint(&i) }
+                fixLengths(&i)
+            }
+            storeU32(UInt32(i - bodyStart), at: header + 5, in: &body)
+        }
+    }
+
+    private func skipVarint(_ i: inout Int) {
+        while body[i] & 0x80 != 0 { i += 1 }
+        i += 1
+    }
+
+    private func readVarint(_ i: inout Int) -> UInt64 {
+        var v: UInt64 = 0
+        var shift: UInt64 = 0
+        while true {
+            let b = body[i]
+            i += 1
+            v |= UInt64(b & 0x7f) << shift
+            if b & 0x80 == 0 { return v }
+            shift += 7
+        }
+    }
+}
+
+struct ValueEncoder: Encoder {
+    let sink: EncodingSink
+    var codingPath: [any CodingKey]
+    var userInfo: [CodingUserInfoKey: Any] { [:] }
+
+    func container<Key: CodingKey>(keyedBy type: Key.Type) -> KeyedEncodingContainer<Key> {
+        KeyedEncodingContainer(KeyedWriter<Key>(sink: sink, header: sink.openContainer(.keyed), codingPath: codingPath))
+    }
+
+    func unkeyedContainer() -> any UnkeyedEncodingContainer {
+        UnkeyedWriter(sink: sink, header: sink.openContainer(.unkeyed), codingPath: codingPath)
+    }
+
+    func singleValueContainer() -> any SingleValueEncodingContainer {
+        SingleWriter(sink: sink, codingPath: codingPath)
+    }
+}
+
+struct KeyedWriter<Key: CodingKey>: KeyedEncodingContainerProtocol {
+    let sink: EncodingSink
+    let header: Int
+    var codingPath: [any CodingKey]
+
+    private func entry(_ key: Key) {
+        sink.bumpCount(header)
+        appendVarint(sink.key(key), to: &sink.body)
+    }
+
+    mutating func encodeNil(forKey key: Key) throws { entry(key); sink.body.append(Tag.null.rawValue) }
+    mutating func encode(_ value: Bool, forKey key: Key) throws { entry(key); sink.body.append(value ? Tag.true.rawValue : Tag.false.rawValue) }
+    mutating func encode(_ value: String, forKey key: Key) throws { entry(key); sink.writeString(value) }
+    mutating func encode(_ value: Double, forKey key: Key) throws { entry(key); sink.writeDouble(value) }
+    mutating func encode(_ value: Float, forKey key: Key) throws { entry(key); sink.writeDouble(Double(value)) }
+    mutating func encode(_ value: Int, forKey key: Key) throws { entry(key); sink.writeInt(Int64(value)) }
+    mutating func encode(_ value: Int8, forKey key: Key) throws { entry(key); sink.writeInt(Int64(value)) }
+    mutating func encode(_ value: Int16, forKey key: Key) throws { entry(key); sink.writeInt(Int64(value)) }
+    mutating func encode(_ value: Int32, forKey key: Key) throws { entry(key); sink.writeInt(Int64(value)) }
+    mutating func encode(_ value: Int64, forKey key: Key) throws { entry(key); sink.writeInt(value) }
+    mutating func encode(_ value: UInt, forKey key: Key) throws { entry(key); sink.writeUInt(UInt64(value)) }
+    mutating func encode(_ value: UInt8, forKey key: Key) throws { entry(key); sink.writeUInt(UInt64(value)) }
+    mutating func encode(_ value: UInt16, forKey key: Key) throws { entry(key); sink.writeUInt(UInt64(value)) }
+    mutating func encode(_ value: UInt32, forKey key: Key) throws { entry(key); sink.writeUInt(UInt64(value)) }
+    mutating func encode(_ value: UInt64, forKey key: Key) throws { entry(key); sink.writeUInt(value) }
+    mutating func encode<T: Encodable>(_ value: T, forKey key: Key) throws {
+        entry(key)
+        try sink.encodeValue(value, path: codingPath + [key])
+    }
+
+    mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type,
+                                                        forKey key: Key) -> KeyedEncodingContainer<NestedKey> {
+        entry(key)
+        return KeyedEncodingContainer(KeyedWriter<NestedKey>(sink: sink, header: sink.openContainer(.keyed),
+                                                             codingPath: codingPath + [key]))
+    }
+
+    mutating func nestedUnkeyedContainer(forKey key: Key) -> any UnkeyedEncodingContainer {
+        entry(key)
+        return UnkeyedWriter(sink: sink, header: sink.openContainer(.unkeyed), codingPath: codingPath + [key])
+    }
+
+    mutating func superEncoder() -> any Encoder { superEncoder(forKey: Key(stringValue: "super")!) }
+    mutating func superEncoder(forKey key: Key) -> any Encoder {
+        entry(key)
+        return ValueEncoder(sink: sink, codingPath: codingPath + [key])
+    }
+}
+
+struct IndexKey: CodingKey {
+    var intValue: Int?
+    var stringValue: String { "\(intValue ?? 0)" }
+    init(_ i: Int) { intValue = i }
+    init?(intValue: Int) { self.intValue = intValue }
+    init?(stringValue: String) { guard let i = Int(stringValue) else { return nil }; intValue = i }
+}
+
+struct UnkeyedWriter: UnkeyedEncodingContainer {
+    let sink: EncodingSink
+    let header: Int
+    var codingPath: [any CodingKey]
+    var count: Int = 0
+
+    init(sink: EncodingSink, header: Int, codingPath: [any CodingKey]) {
+        self.sink = sink
+        self.header = header
+        self.codingPath = codingPath
+    }
+
+    private mutating func element() {
+        sink.bumpCount(header)
+        count += 1
+    }
+
+    mutating func encodeNil() throws { element(); sink.body.append(Tag.null.rawValue) }
+    mutating func encode(_ value: Bool) throws { element(); sink.body.append(value ? Tag.true.rawValue : Tag.false.rawValue) }
+    mutating func encode(_ value: String) throws { element(); sink.writeString(value) }
+    mutating func encode(_ value: Double) throws { element(); sink.writeDouble(value) }
+    mutating func encode(_ value: Float) throws { element(); sink.writeDouble(Double(value)) }
+    mutating func encode(_ value: Int) throws { element(); sink.writeInt(Int64(value)) }
+    mutating func encode(_ value: Int8) throws { element(); sink.writeInt(Int64(value)) }
+    mutating func encode(_ value: Int16) throws { element(); sink.writeInt(Int64(value)) }
+    mutating func encode(_ value: Int32) throws { element(); sink.writeInt(Int64(value)) }
+    mutating func encode(_ value: Int64) throws { element(); sink.writeInt(value) }
+    mutating func encode(_ value: UInt) throws { element(); sink.writeUInt(UInt64(value)) }
+    mutating func encode(_ value: UInt8) throws { element(); sink.writeUInt(UInt64(value)) }
+    mutating func encode(_ value: UInt16) throws { element(); sink.writeUInt(UInt64(value)) }
+    mutating func encode(_ value: UInt32) throws { element(); sink.writeUInt(UInt64(value)) }
+    mutating func encode(_ value: UInt64) throws { element(); sink.writeUInt(value) }
+    mutating func encode<T: Encodable>(_ value: T) throws {
+        let path = codingPath + [IndexKey(count)]
+        element()
+        try sink.encodeValue(value, path: path)
+    }
+
+    mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type) -> KeyedEncodingContainer<NestedKey> {
+        let path = codingPath + [IndexKey(count)]
+        element()
+        return KeyedEncodingContainer(KeyedWriter<NestedKey>(sink: sink, header: sink.openContainer(.keyed), codingPath: path))
+    }
+
+    mutating func nestedUnkeyedContainer() -> any UnkeyedEncodingContainer {
+        let path = codingPath + [IndexKey(count)]
+        element()
+        return UnkeyedWriter(sink: sink, header: sink.openContainer(.unkeyed), codingPath: path)
+    }
+
+    mutating func superEncoder() -> any Encoder {
+        let path = codingPath + [IndexKey(count)]
+        element()
+        return ValueEncoder(sink: sink, codingPath: path)
+    }
+}
+
+struct SingleWriter: SingleValueEncodingContainer {
+    let sink: EncodingSink
+    var codingPath: [any CodingKey]
+
+    mutating func encodeNil() throws { sink.body.append(Tag.null.rawValue) }
+    mutating func encode(_ value: Bool) throws { sink.body.append(value ? Tag.true.rawValue : Tag.false.rawValue) }
+    mutating func encode(_ value: String) throws { sink.writeString(value) }
+    mutating func encode(_ value: Double) throws { sink.writeDouble(value) }
+    mutating func encode(_ value: Float) throws { sink.writeDouble(Double(value)) }
+    mutating func encode(_ value: Int) throws { sink.writeInt(Int64(value)) }
+    mutating func encode(_ value: Int8) throws { sink.writeInt(Int64(value)) }
+    mutating func encode(_ value: Int16) throws { sink.writeInt(Int64(value)) }
+    mutating func encode(_ value: Int32) throws { sink.writeInt(Int64(value)) }
+    mutating func encode(_ value: Int64) throws { sink.writeInt(value) }
+    mutating func encode(_ value: UInt) throws { sink.writeUInt(UInt64(value)) }
+    mutating func encode(_ value: UInt8) throws { sink.writeUInt(UInt64(value)) }
+    mutating func encode(_ value: UInt16) throws { sink.writeUInt(UInt64(value)) }
+    mutating func encode(_ value: UInt32) throws { sink.writeUInt(UInt64(value)) }
+    mutating func encode(_ value: UInt64) throws { sink.writeUInt(value) }
+    mutating func encode<T: Encodable>(_ value: T) throws { try sink.encodeValue(value, path: codingPath) }
+}
