@@ -1,0 +1,123 @@
+// The contract between the text side of the compiler (reader, preprocessor,
+// block parser: Sources/KeepalivedConfig/Text/) and the model side (keyword
+// grammar, section builders, cross-checks: Sources/KeepalivedConfig/Model/).
+//
+//   text ──Preprocessor──> [LogicalLine] ──BlockParser(Grammar)──> [ConfigNode]
+//        ──ModelBuilder──> KeepalivedConfiguration (+ Diagnostics throughout)
+
+/// One place in one file. `includedFrom` is the chain of `include` lines that
+/// led here, innermost first, so a diagnostic can print it.
+public struct SourceLocation: Hashable, Sendable, CustomStringConvertible {
+    public var file: String
+    public var line: Int
+    public var column: Int
+    public var includedFrom: [IncludeSite]
+
+    public init(file: String, line: Int, column: Int, includedFrom: [IncludeSite] = []) {
+        self.file = file
+        self.line = line
+        self.column = column
+        self.includedFrom = includedFrom
+    }
+
+    public var description: String { "\(file):\(line):\(column)" }
+}
+
+public struct IncludeSite: Hashable, Sendable {
+    public var file: String
+    public var line: Int
+    public init(file: String, line: Int) {
+        self.file = file
+        self.line = line
+    }
+}
+
+/// A word of a logical line after preprocessing. `quoted` is true when the
+/// word was written in double quotes (keepalived's level-1 quoting).
+public struct Token: Hashable, Sendable, CustomStringConvertible {
+    public var text: String
+    public var location: SourceLocation
+    public var quoted: Bool
+
+    public init(_ text: String, at location: SourceLocation, quoted: Bool = false) {
+        self.text = text
+        self.location = location
+        self.quoted = quoted
+    }
+
+    public var description: String { text }
+}
+
+/// One logical line: comments stripped, `$` definitions and `~SEQ` expanded,
+/// split at braces outside quotes, tokenised. `text` is the line as
+/// keepalived's second-level parsers see it (for script command strings,
+/// which are re-split shell-like), `source` the original physical line for
+/// carets.
+public struct LogicalLine: Sendable {
+    public var tokens: [Token]
+    public var text: String
+    public var source: String
+    public var location: SourceLocation
+
+    public init(tokens: [Token], text: String, source: String, location: SourceLocation) {
+        self.tokens = tokens
+        self.text = text
+        self.source = source
+        self.location = location
+    }
+}
+
+/// A keyword line and what hangs under it.
+public struct ConfigNode: Sendable {
+    public enum Body: Sendable {
+        /// A plain keyword line: `priority 100`.
+        case none
+        /// A keyword block: `vrrp_instance VI_1 { ... }`.
+        case block([ConfigNode])
+        /// A value block, read line by line: `virtual_ipaddress { ... }`.
+        case values([LogicalLine])
+    }
+
+    public var keyword: Token
+    public var arguments: [Token]
+    public var body: Body
+    public var line: LogicalLine
+
+    public init(keyword: Token, arguments: [Token], body: Body, line: LogicalLine) {
+        self.keyword = keyword
+        self.arguments = arguments
+        self.body = body
+        self.line = line
+    }
+}
+
+/// Which block a keyword is being looked up in. The path names follow the
+/// reference's section names (`vrrp_instance`, `virtual_server/real_server`,
+/// `virtual_server/real_server/HTTP_GET/url`, ...); the top level is "".
+public struct SectionPath: Hashable, Sendable, CustomStringConvertible {
+    public var path: String
+    public init(_ path: String) { self.path = path }
+    public static let top = SectionPath("")
+    public var description: String { path.isEmpty ? "top level" : path }
+}
+
+/// What the block parser needs to know of a keyword.
+public enum KeywordShape: Sendable, Equatable {
+    /// Keyword and arguments on one line.
+    case plain
+    /// Opens a block of keywords of the given section.
+    case block(SectionPath)
+    /// Opens a block of value lines.
+    case valueBlock
+    /// Either a plain line or a value block (e.g. `notification_email`
+    /// without braces is accepted by keepalived on one line).
+    case plainOrValueBlock
+}
+
+/// The keyword table the block parser consults.
+public protocol Grammar: Sendable {
+    /// The shape of `keyword` in `section`, or nil when the keyword is unknown there.
+    func shape(of keyword: String, in section: SectionPath) -> KeywordShape?
+    /// Every keyword of `section`, for "did you mean" suggestions.
+    func keywords(in section: SectionPath) -> [String]
+}

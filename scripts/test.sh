@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Sets up the machine, builds everything once, and runs every test:
+# unit, namespace, reference-interop, IPVS (one guest boot), fuzz.
+# Exits non-zero on any failure; the last line is the test runner's verdict.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+export PATH="/opt/swift/usr/bin:$PATH"
+
+scripts/setup.sh || exit 1
+
+echo "== build (tests and programs)"
+swift build --build-tests 2>&1 | tail -n 5
+[ "${PIPESTATUS[0]}" -eq 0 ] || { echo "build failed"; exit 1; }
+
+status=0
+mkdir -p test-out
+# Stages that run outside `swift test` write results it then checks.
+for stage in scripts/test.d/*.sh; do
+  [ -e "$stage" ] || continue
+  echo "== $(basename "$stage")"
+  if ! "$stage"; then echo "stage $(basename "$stage") failed"; status=1; fi
+done
+
+echo "== swift test"
+swift test --skip-build 2>&1 | tee test-out/swift-test.log | grep -vE '^(◇|↳|✔ Test [a-zA-Z].* passed)' 
+[ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+grep -E '^(✔|✘) Test run with' test-out/swift-test.log | tail -n 1
+exit $status
