@@ -38,6 +38,8 @@ let package = Package(
 
         // MARK: Tests
         .target(name: "TestSupport", path: "Tests/TestSupport"),
+        // Namespace, reference-interop and VM-result tests; one file per area.
+        .testTarget(name: "IntegrationTests", dependencies: ["TestSupport"]),
         .testTarget(name: "CodecTests", dependencies: ["Codec"]),
         .testTarget(name: "ConfigModelTests", dependencies: ["ConfigModel"]),
         .testTarget(name: "KeepalivedConfigTests", dependencies: ["KeepalivedConfig", "ConfigModel"]),
