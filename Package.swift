@@ -30,6 +30,10 @@ let package = Package(
         .target(name: "ConfigModel", dependencies: ["Codec"]),
         .target(name: "KeepalivedConfig", dependencies: ["ConfigModel"]),
 
+        // MARK: Runtime shared by every program
+        .target(name: "Posix", dependencies: ["CShim"]),
+        .target(name: "Wire", dependencies: ["Codec", "Posix", "CShim"]),
+
         // MARK: Programs
         .executableTarget(name: "kaconf", dependencies: [
             "KeepalivedConfig", "ConfigModel",
@@ -42,6 +46,7 @@ let package = Package(
         .testTarget(name: "IntegrationTests", dependencies: ["TestSupport"]),
         .testTarget(name: "CodecTests", dependencies: ["Codec"]),
         .testTarget(name: "ConfigModelTests", dependencies: ["ConfigModel"]),
+        .testTarget(name: "WireTests", dependencies: ["Wire", "Codec", "Posix"]),
         .testTarget(name: "KeepalivedConfigTests", dependencies: ["KeepalivedConfig", "ConfigModel"]),
     ]
 )

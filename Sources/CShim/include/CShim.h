@@ -4,4 +4,5 @@
 #define CSHIM_H
 #include "shim_process.h"
 #include "shim_socket.h"
+#include "shim_posix.h"
 #endif
