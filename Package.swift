@@ -33,6 +33,7 @@ let package = Package(
         // MARK: Runtime shared by every program
         .target(name: "Posix", dependencies: ["CShim"]),
         .target(name: "Wire", dependencies: ["Codec", "Posix", "CShim"]),
+        .target(name: "Reactor", dependencies: ["Posix", "CShim"]),
 
         // MARK: Programs
         .executableTarget(name: "kaconf", dependencies: [
@@ -47,6 +48,7 @@ let package = Package(
         .testTarget(name: "CodecTests", dependencies: ["Codec"]),
         .testTarget(name: "ConfigModelTests", dependencies: ["ConfigModel"]),
         .testTarget(name: "WireTests", dependencies: ["Wire", "Codec", "Posix"]),
+        .testTarget(name: "ReactorTests", dependencies: ["Reactor", "Posix"]),
         .testTarget(name: "KeepalivedConfigTests", dependencies: ["KeepalivedConfig", "ConfigModel"]),
     ]
 )

@@ -9,10 +9,14 @@ import Glibc
 public func sys<T: FixedWidthInteger>(_ call: @autoclosure () -> String, retryEINTR: Bool = true,
                                       _ body: () -> T) throws(SysError) -> T {
     while true {
-        if let e = SyscallFaults.take(call) { throw SysError(call: call(), errno: e) }
-        let r = body()
-        if r != -1 { return r }
-        let e = Errno.current
+        let e: Errno
+        if let injected = SyscallFaults.take(call) {
+            e = injected
+        } else {
+            let r = body()
+            if r != -1 { return r }
+            e = Errno.current
+        }
         if e == .interrupted && retryEINTR { continue }
         throw SysError(call: call(), errno: e)
     }
