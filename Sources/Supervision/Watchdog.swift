@@ -230,7 +230,9 @@ public struct ChildSupervision: Sendable {
         for c in children.values {
             var t: Instant?
             switch c.phase {
-            case .running: t = min(c.nextHello, c.lastSign + policy.hungAfter)
+            case .running:
+                // While stopping nobody is judged hung; hellos continue.
+                t = stopping ? c.nextHello : min(c.nextHello, c.lastSign + policy.hungAfter)
             case .respawnAt(let at): t = at
             default: t = nil
             }

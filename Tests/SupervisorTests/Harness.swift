@@ -28,7 +28,7 @@ final class Harness: @unchecked Sendable {
             try Harness.copy(TestEnvironment.binary("ka-testchild"), to: "\(bin)/\(r)")
             guard mkfifo("\(bin)/\(r).ctl", 0o666) == 0 else { throw TestFailure("mkfifo failed") }
             chmod("\(bin)/\(r).ctl", 0o666)
-            FileManager.default.createFile(atPath: "\(bin)/\(r).events", contents: nil)
+            _ = FileManager.default.createFile(atPath: "\(bin)/\(r).events", contents: nil)
             chmod("\(bin)/\(r).events", 0o666)
         }
         configPath = dir.file("keepalived.kacf")

@@ -1,0 +1,48 @@
+import ConfigModel
+import Testing
+import Wire
+@testable import Supervision
+
+@Suite struct WhichDaemonsRun {
+    func config(vrrp: Bool, vs: Bool) -> KeepalivedConfiguration {
+        var c = KeepalivedConfiguration()
+        if vrrp { c.vrrpInstances = [VRRPInstance(name: "VI_1")] }
+        if vs { c.virtualServers = [VirtualServer(address: .fwmark(1))] }
+        return c
+    }
+
+    @Test(arguments: [
+        (true, true, DaemonSelection(), [ProgramName.vrrpd, .checkd, .ipvsApplier]),
+        (true, false, DaemonSelection(), [.vrrpd]),
+        (false, true, DaemonSelection(), [.checkd, .ipvsApplier]),
+        (false, false, DaemonSelection(), []),
+        (true, true, DaemonSelection(vrrpOnly: true), [.vrrpd]),
+        (true, true, DaemonSelection(checkOnly: true), [.checkd, .ipvsApplier]),
+        (false, false, DaemonSelection(all: true), [.vrrpd, .checkd, .ipvsApplier]),
+        (false, true, DaemonSelection(vrrpOnly: true, all: true), [.vrrpd]),
+    ])
+    func selection(_ vrrp: Bool, _ vs: Bool, _ sel: DaemonSelection, _ expected: [ProgramName]) {
+        #expect(sel.programs(for: config(vrrp: vrrp, vs: vs)) == expected)
+    }
+}
+
+@Suite struct StatusFileLayout {
+    @Test func statsListEveryInstanceCounterAsKeepalivedDoes() {
+        var s = VRRPInstanceStats()
+        s.advertisementsReceived = 7
+        s.becameMaster = 2
+        let r = StatusReply(requestID: 1, generation: .initial, program: .vrrpd, pid: 9,
+                            vrrpInstances: [VRRPInstanceStatus(name: "VI_1", state: .master, wantState: .backup, priority: 100,
+                                                               effectivePriority: 100, interface: "eth0", virtualRouterID: 51, stats: s)])
+        let text = StatusFiles.stats([r])
+        #expect(text.hasPrefix("VRRP Instance: VI_1\n  Advertisements:\n    Received: 7\n    Sent: 0\n  Became master: 2\n"))
+        #expect(text.contains("  Priority Zero:\n    Received: 0\n    Sent: 0\n"))
+    }
+
+    @Test func dataHasAHeaderPerDaemonAndItsDumpLines() {
+        let a = StatusReply(requestID: 1, generation: Generation(4), program: .vrrpd, pid: 9, dumpLines: ["line a"])
+        let b = StatusReply(requestID: 1, generation: Generation(4), program: .checkd, pid: 8, dumpLines: ["line b"])
+        let text = StatusFiles.data([a, b], header: ["HEAD"])
+        #expect(text == "HEAD\n------< checkd (pid 8, generation 4) >------\nline b\n------< vrrpd (pid 9, generation 4) >------\nline a\n")
+    }
+}
