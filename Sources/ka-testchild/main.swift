@@ -43,6 +43,9 @@ struct TestChild: ParsableCommand {
         if let u = daemon.user { profile.user = u }
         let sandbox = SandboxProfile(program: "ka-testchild", user: profile.user, capabilities: profile.capabilities,
                                      policyDirectory: PolicyDirectory.resolve(explicit: daemon.policyDirectory))
+        // The status probe reads its own status after confinement, through a
+        // descriptor opened before it (the policy has no open).
+        let statusFD = probe == "status" ? open("/proc/self/status", O_RDONLY | O_CLOEXEC) : -1
         let report: SandboxReport
         do { report = try Sandbox.enter(sandbox) } catch {
             logger.critical("\(error)")
@@ -52,7 +55,7 @@ struct TestChild: ParsableCommand {
 
         switch probe {
         case "status"?:
-            let status = String(decoding: (try? readFile("/proc/self/status")) ?? [], as: UTF8.self)
+            let status = String(decoding: (try? Descriptor(owning: statusFD).readAll()) ?? [], as: UTF8.self)
             for line in status.split(separator: "\n")
             where ["Uid:", "Gid:", "CapInh:", "CapPrm:", "CapEff:", "CapBnd:", "CapAmb:", "NoNewPrivs:", "Seccomp:"]
                 .contains(where: { line.hasPrefix($0) }) {
