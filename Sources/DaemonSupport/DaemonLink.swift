@@ -117,10 +117,15 @@ public final class DaemonLink {
         try? reactor.modify(watch, events: channel.wantsWrite ? [.readable, .writable] : .readable)
     }
 
-    /// The supervisor is gone: a daemon does not outlive it.
+    /// keepalived's "program error" status: not a permanent failure, so a
+    /// supervisor that is still there replaces the daemon.
+    public static let lostSupervisorStatus: Int32 = 70
+
+    /// The supervisor is gone (or closed the channel): a daemon does not
+    /// outlive it, and does not go on unsupervised.
     private func lost(_ why: String) {
         logger.critical("lost the supervisor (\(why)): exiting")
-        exit(1)
+        exit(DaemonLink.lostSupervisorStatus)
     }
 
     private func handle(_ m: Message) {
