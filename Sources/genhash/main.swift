@@ -19,7 +19,7 @@ do {
     exit(0)
 } catch .usage(let message) {
     if let message { writeAll(2, message + "\n") }
-    writeAll(2, usageText)
+    writeAll(2, usageText(program: CommandLine.arguments.first ?? "genhash"))
     exit(1)
 }
 
@@ -75,7 +75,7 @@ func fetch(_ options: Options) throws(Failure) {
     }
     if let transcript {
         flushTranscript()
-        transcript.finish(digest: digest, url: options.url, responseMicroseconds: elapsed)
+        transcript.finish(digest: digest, url: options.url, responseMicroseconds: elapsed, overTLS: options.useTLS)
         writeAll(1, transcript.takeOutput())
     } else {
         writeAll(1, hexString(digest) + "\n")
