@@ -59,6 +59,8 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+        // Benchmark driver for scripts/bench.d/reactor.sh (not installed).
+        .executableTarget(name: "reactor-bench", dependencies: ["Reactor", "DaemonSupport"]),
         // TEST-ONLY: a stand-in daemon for the supervisor's tests (not installed).
         .executableTarget(name: "ka-testchild", dependencies: [
             "DaemonSupport", "Wire", "Reactor", "Sandbox", "Posix",
