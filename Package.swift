@@ -85,7 +85,8 @@ let package = Package(
         .testTarget(name: "DaemonSupportTests", dependencies: ["DaemonSupport", "Wire", "Reactor", "Posix", "ConfigModel", "TestSupport",
                                                               .product(name: "Logging", package: "swift-log")]),
         // The supervisor and the sandbox, run for real (as root) with ka-testchild.
-        .testTarget(name: "SupervisorTests", dependencies: ["TestSupport", "ConfigModel", "Codec", "Supervision"]),
+        .testTarget(name: "SupervisorTests", dependencies: ["TestSupport", "ConfigModel", "Codec", "Supervision"],
+                    exclude: ["golden"]),
         .testTarget(name: "KeepalivedConfigTests", dependencies: ["KeepalivedConfig", "ConfigModel"]),
         .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "COpenSSL"]),
     ]
