@@ -10,6 +10,7 @@ let package = Package(
     products: [
         .executable(name: "kaconf", targets: ["kaconf"]),
         .executable(name: "keepalived", targets: ["keepalived"]),
+        .executable(name: "ka-script-host", targets: ["ka-script-host"]),
         .executable(name: "genhash", targets: ["genhash"]),
     ],
     dependencies: [
@@ -58,6 +59,11 @@ let package = Package(
             "Supervision", "DaemonSupport", "Wire", "Reactor", "Sandbox", "Posix", "ConfigModel", "Codec", "CShim",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        // Runs the scripts of a daemon started alone (installed with the daemons).
+        .executableTarget(name: "ka-script-host", dependencies: [
+            "DaemonSupport", "Wire", "Reactor", "Sandbox",
+            .product(name: "Logging", package: "swift-log"),
         ]),
         // Benchmark driver for scripts/bench.d/reactor.sh (not installed).
         .executableTarget(name: "reactor-bench", dependencies: ["Reactor", "DaemonSupport"]),

@@ -24,9 +24,9 @@ struct ConfigCompiler {
 
     /// The compiled configuration of `path`.
     func compile(_ path: String) throws(CompileFailure) -> CompiledConfig {
-        if let head = try? openDescriptor(path, flags: O_RDONLY).readAll(limit: 4), CompiledConfig.looksCompiledFile(head) {
+        if let head = try? openDescriptor(path, flags: O_RDONLY).readAll(limit: 4), CompiledFile.looksCompiled(head) {
             do {
-                return try CompiledConfig.loadFile(from: readFile(path, limit: 1 << 30))
+                return try CompiledFile.load(path)
             } catch {
                 throw CompileFailure(summary: "\(path): \(error)", diagnostics: [])
             }
@@ -40,7 +40,7 @@ struct ConfigCompiler {
             throw CompileFailure(summary: "compiling \(path) failed (kaconf \(why))", diagnostics: diagnostics)
         }
         do {
-            return try CompiledConfig.loadFile(from: r.stdout)
+            return try CompiledFile.decode(r.stdout)
         } catch {
             throw CompileFailure(summary: "kaconf produced an unreadable compiled configuration: \(error)",
                                  diagnostics: diagnostics)
@@ -65,28 +65,5 @@ struct ConfigCompiler {
 
     func lines(_ bytes: [UInt8]) -> [String] {
         String(decoding: bytes, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
-    }
-}
-
-extension CompiledConfig {
-    /// The compiled file layout: "KACF", u32 little-endian format version, a Codec document.
-    static func looksCompiledFile(_ bytes: [UInt8]) -> Bool {
-        bytes.count >= 4 && Array(bytes.prefix(4)) == CompiledConfig.magic
-    }
-
-    static func loadFile(from bytes: [UInt8]) throws -> CompiledConfig {
-        guard bytes.count >= 8, looksCompiledFile(bytes) else { throw CodecError.invalidValue("not a compiled configuration (no KACF header)") }
-        var version: UInt32 = 0
-        for i in 0..<4 { version |= UInt32(bytes[4 + i]) << UInt32(8 * i) }
-        guard version == CompiledConfig.formatVersion else {
-            throw CodecError.invalidValue("compiled configuration format \(version), this keepalived reads \(CompiledConfig.formatVersion)")
-        }
-        return try Codec.decode(CompiledConfig.self, from: Array(bytes[8...]))
-    }
-
-    func fileBytes() throws -> [UInt8] {
-        var out = CompiledConfig.magic
-        for shift in stride(from: 0, to: 32, by: 8) { out.append(UInt8(truncatingIfNeeded: CompiledConfig.formatVersion >> UInt32(shift))) }
-        return out + (try Codec.encode(self))
     }
 }
