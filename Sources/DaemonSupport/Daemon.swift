@@ -23,7 +23,8 @@ public final class Daemon {
     public let sandbox: SandboxReport
     enum Link {
         case supervised(DaemonLink)
-        case standalone(StandaloneLink)
+        /// Alone: configuration and scripts from ka-script-host, peers over named sockets.
+        case standalone(DaemonLink, PeerSockets)
     }
     let link: Link
 
@@ -47,11 +48,11 @@ public final class Daemon {
             try ScriptHost.checkUsers(config, for: program, runningAs: me.name)
             let peers = PeerSockets(program: program, runtimeDirectory: options.runtimeDirectory, reactor: reactor, logger: logger)
             try peers.prepare(owner: me)
-            let host = try startScriptHost(program: program, options: options, user: me)
+            let hostFD = try startScriptHost(program: program, options: options, user: me)
             if let pidFile = options.pidFile { try PidFile(path: pidFile).write() }
             try beforeSandbox()
-            link = .standalone(StandaloneLink(program: program, configPath: options.config, reactor: reactor,
-                                              logger: logger, peers: peers, scriptHost: host))
+            link = .standalone(try DaemonLink(program: program, fd: hostFD, reactor: reactor, logger: logger,
+                                              peerName: "ka-script-host"), peers)
         }
         let report = try Sandbox.enter(SandboxProfile(program: policy ?? program.rawValue, user: profile.user,
                                                       capabilities: profile.capabilities,
@@ -72,26 +73,33 @@ public final class Daemon {
     /// The configuration generation running now.
     public var generation: Generation? {
         switch link {
-        case .supervised(let l): return l.running
-        case .standalone(let l): return l.running
+        case .supervised(let l), .standalone(let l, _): return l.running
         }
     }
 
     public var isSupervised: Bool { if case .supervised = link { return true } else { return false } }
 
+    /// The supervisor channel's descriptor (tests write garbage to it).
+    public var supervisorDescriptor: Int32? { if case .supervised(let l) = link { return l.descriptor } else { return nil } }
+
+    /// Whether the watchdog's hellos are answered (a test child turns it off to play dead).
+    public var answersWatchdog: Bool {
+        get { if case .supervised(let l) = link { return l.answersWatchdog } else { return true } }
+        set { if case .supervised(let l) = link { l.answersWatchdog = newValue } }
+    }
+
     /// Sends a message for other daemons (VRRP states, verdicts).
     public func send(_ m: Message) {
         switch link {
         case .supervised(let l): l.send(m)
-        case .standalone(let l): l.send(m)
+        case .standalone(_, let peers): peers.send(m)
         }
     }
 
     /// Runs script `index` of the configuration; the outcome arrives on the reactor thread.
     public func runScript(_ index: Int, arguments: ScriptArguments = .none, _ completion: @escaping (ScriptOutcome) -> Void) {
         switch link {
-        case .supervised(let l): l.runScript(index, arguments: arguments, completion)
-        case .standalone(let l): l.runScript(index, arguments: arguments, completion)
+        case .supervised(let l), .standalone(let l, _): l.runScript(index, arguments: arguments, completion)
         }
     }
 
@@ -102,7 +110,10 @@ public final class Daemon {
         try reactor.handleSignals([SIGTERM, SIGINT, SIGHUP]) { [unowned self] e in
             switch e.signal {
             case SIGHUP:
-                if case .standalone(let l) = self.link { l.reload() } else {
+                if case .standalone(let l, _) = self.link {
+                    self.logger.info("SIGHUP: reloading \(self.options.config)")
+                    l.send(.reload(Reload(generation: (l.running ?? Generation(0)).next)))
+                } else {
                     self.logger.info("SIGHUP ignored: under keepalived, reload keepalived")
                 }
             default:
@@ -111,7 +122,10 @@ public final class Daemon {
         }
         switch link {
         case .supervised(let l): try l.start(delegate: delegate)
-        case .standalone(let l): try l.start(delegate: delegate)
+        case .standalone(let l, let peers):
+            try l.start(delegate: delegate)
+            try peers.start(onMessage: { m, from in delegate.received(m, from: from) },
+                            onPeer: { p, up in delegate.received(.peerChange(PeerChange(program: p, up: up)), from: .supervisor) })
         }
         try reactor.run()
         exit(0)
@@ -119,9 +133,10 @@ public final class Daemon {
 
     /// Ends the process after the delegate's orderly shutdown.
     public func finishShutdown(status: Int32 = 0) -> Never {
-        if case .supervised(let l) = link { l.finishShutdown(status: status) }
-        if let p = options.pidFile { PidFile(path: p).remove() }
-        exit(status)
+        if let p = options.pidFile, case .standalone = link { PidFile(path: p).remove() }
+        switch link {
+        case .supervised(let l), .standalone(let l, _): l.finishShutdown(status: status)
+        }
     }
 
     static func currentUserName() -> String {
@@ -129,8 +144,9 @@ public final class Daemon {
         return String(cString: pw.pointee.pw_name)
     }
 
-    /// ka-script-host, next to the daemon, as the daemon's user with nothing else.
-    static func startScriptHost(program: ProgramName, options: DaemonOptions, user: ResolvedUser) throws -> Channel {
+    /// ka-script-host, next to the daemon, as the daemon's user with nothing
+    /// else; returns our end of the socket pair to it.
+    static func startScriptHost(program: ProgramName, options: DaemonOptions, user: ResolvedUser) throws -> Int32 {
         let pair = try SeqPacket.pair()
         let ours = pair.first, theirs = pair.second
         let path = "\(PolicyDirectory.executableDirectory())/ka-script-host"
@@ -143,7 +159,6 @@ public final class Daemon {
             identity: geteuid() == 0 ? user.identity : nil, capabilities: .none, limitBoundingSet: geteuid() == 0,
             newProcessGroup: true, parentDeathSignal: SIGTERM))
         try theirs.close()
-        try ours.setNonBlocking()
-        return Channel(peer: program, socket: ours)
+        return ours.release()
     }
 }

@@ -1,10 +1,12 @@
 // A daemon running alone cannot run scripts from inside its own sandbox:
 // seccomp filters and no_new_privs are inherited, so a script would be
-// held to the daemon's few system calls. Before entering its sandbox, the
-// daemon starts ka-script-host as its own user with no capabilities; the
-// host loads the same compiled configuration itself (the daemon never
-// sends it a command line), refuses scripts configured for another user,
-// and runs script N on request, answering as the supervisor would.
+// held to the daemon's few system calls; nor, confined, can it open its
+// configuration file again on SIGHUP. Before entering its sandbox, the
+// daemon starts ka-script-host as its own user with no capabilities. The
+// host plays the supervisor's part for that one daemon: it reads the
+// compiled file and hands the daemon its slice (again on each reload the
+// daemon asks for), refuses scripts configured for another user, and runs
+// script N on request (the daemon never sends it a command line).
 import ConfigModel
 import Glibc
 import Logging
@@ -52,8 +54,21 @@ public final class ScriptHost {
 
     public func run() throws -> Never {
         try reactor.watch(channel.fd, for: .readable) { [unowned self] _ in self.ready() }
+        deliver()
         try reactor.run()
         exit(0)
+    }
+
+    /// Sends the daemon its slice of the configuration, as the supervisor would.
+    private func deliver() {
+        do {
+            let bytes = try CompiledFile.slice(config, for: program)
+            for chunk in SliceChunking.chunks(of: bytes, generation: generation, program: program) {
+                try channel.send(.configSlice(chunk))
+            }
+        } catch {
+            logger.error("cannot hand \(program) its configuration: \(error)")
+        }
     }
 
     private func ready() {
@@ -66,13 +81,19 @@ public final class ScriptHost {
             }
             guard let m else { return }
             switch m {
-            case .reload(let r):
+            case .reload:
+                // The daemon got SIGHUP: read the file again and hand it over.
                 do {
-                    config = try CompiledFile.load(configPath)
-                    generation = r.generation
+                    let new = try CompiledFile.load(configPath)
+                    try ScriptHost.checkUsers(new, for: program, runningAs: me.name)
+                    config = new
+                    generation = generation.next
+                    deliver()
                 } catch {
-                    logger.error("reload of \(configPath) failed: \(error); keeping the scripts of \(generation)")
+                    logger.error("reload of \(configPath) failed: \(error); keeping generation \(generation.value)")
                 }
+            case .configApplied(let a):
+                if let e = a.error { logger.error("\(program) refused configuration \(a.generation): \(e)") }
             case .runScript(let r):
                 handle(r)
             default:
