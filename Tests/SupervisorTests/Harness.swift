@@ -7,6 +7,7 @@ import Codec
 import ConfigModel
 import Foundation
 import TestSupport
+import Testing
 
 final class Harness: @unchecked Sendable {
     let dir: TempDirectory
@@ -126,6 +127,10 @@ final class Harness: @unchecked Sendable {
         if ProcessInfo.processInfo.environment["KA_KEEP_TEST_DIRS"] == nil { dir.remove() }
     }
 }
+
+/// Every test here that starts real processes, one at a time: they are
+/// timed against watchdog periods and share the two CPUs with the rest.
+@Suite(.serialized) struct RunsProcesses {}
 
 /// Configurations for the tests.
 enum Fixtures {

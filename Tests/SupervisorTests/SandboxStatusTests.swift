@@ -26,7 +26,8 @@ enum Caps {
     ]
 }
 
-@Suite(.serialized, needsRoot) struct SandboxedPrograms {
+extension RunsProcesses {
+@Suite(needsRoot) struct SandboxedPrograms {
     func check(_ pid: Int32, as program: String) {
         let s = Harness.procStatus(pid)
         guard let e = Caps.expected[program] else { Issue.record("no expectation for \(program)"); return }
@@ -82,4 +83,5 @@ enum Caps {
         #expect(r.status == 1)
         #expect(r.stderr.contains("cannot read seccomp policy /nonexistent/ka-testchild.policy"))
     }
+}
 }

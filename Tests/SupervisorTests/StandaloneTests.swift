@@ -8,7 +8,8 @@ import TestSupport
 
 private let needsRoot = Testing.ConditionTrait.enabled(if: TestEnvironment.isRoot, "needs root: drops to the programs' users")
 
-@Suite(.serialized, needsRoot) struct DaemonsStartedAlone {
+extension RunsProcesses {
+@Suite(needsRoot) struct DaemonsStartedAlone {
     @Test func theyLoadTheFileFindEachOtherAndRelayVRRPStates() throws {
         let h = try Harness("alone", config: Fixtures.both())
         defer { h.stop() }
@@ -86,4 +87,5 @@ private let needsRoot = Testing.ConditionTrait.enabled(if: TestEnvironment.isRoo
         kill(h.alone["vrrpd"]!.pid, SIGHUP)
         #expect(h.waitForEvent("vrrpd") { $0.contains(" applied 2 ") } != nil)
     }
+}
 }
