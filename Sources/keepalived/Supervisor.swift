@@ -263,6 +263,7 @@ final class Supervisor {
     }
 
     func reload() {
+        guard !shuttingDown else { return logger.info("SIGHUP while stopping: ignored") }
         logger.info("Reloading")
         let new: CompiledConfig
         do {

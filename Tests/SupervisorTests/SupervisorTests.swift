@@ -257,3 +257,23 @@ extension RunsProcesses {
     }
 }
 }
+
+extension RunsProcesses {
+@Suite(needsRoot) struct SupervisorNamespace {
+    @Test func dashSRunsTheSupervisorAndItsDaemonsInTheNamedNetworkNamespace() throws {
+        let ns = try Netns("kans")
+        defer { ns.remove() }
+        let h = try Harness("netns", config: Fixtures.vrrpOnly())
+        defer { h.stop() }
+        try h.start(["-s", ns.name])
+        #expect(h.waitForEvent("vrrpd") { $0.contains(" applied 1 ") } != nil)
+        let want = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/ns/net")
+        let nsIno = try FileManager.default.attributesOfItem(atPath: "/run/netns/\(ns.name)")[.systemFileNumber] as? UInt64
+        for pid in [h.process!.pid, h.pid("vrrpd") ?? 0] {
+            let link = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/ns/net")
+            #expect(link != want, "pid \(pid) stayed in the test's namespace")
+            #expect(link == "net:[\(nsIno ?? 0)]", "pid \(pid): \(link)")
+        }
+    }
+}
+}
