@@ -30,6 +30,11 @@ let package = Package(
         .target(name: "ConfigModel", dependencies: ["Codec"]),
         .target(name: "KeepalivedConfig", dependencies: ["ConfigModel"]),
 
+        // MARK: Runtime shared by every program
+        .target(name: "Posix", dependencies: ["CShim"]),
+        .target(name: "Wire", dependencies: ["Codec", "Posix", "CShim"]),
+        .target(name: "Reactor", dependencies: ["Posix", "CShim"]),
+
         // MARK: VRRP (pure protocol logic: codec, validation, state machine)
         .target(name: "VRRP", dependencies: ["ConfigModel"]),
 
@@ -45,6 +50,8 @@ let package = Package(
         .testTarget(name: "IntegrationTests", dependencies: ["TestSupport"]),
         .testTarget(name: "CodecTests", dependencies: ["Codec"]),
         .testTarget(name: "ConfigModelTests", dependencies: ["ConfigModel"]),
+        .testTarget(name: "WireTests", dependencies: ["Wire", "Codec", "Posix"]),
+        .testTarget(name: "ReactorTests", dependencies: ["Reactor", "Posix"]),
         .testTarget(name: "KeepalivedConfigTests", dependencies: ["KeepalivedConfig", "ConfigModel"]),
         .testTarget(name: "VRRPTests", dependencies: ["VRRP", "ConfigModel"]),
     ]
