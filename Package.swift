@@ -37,6 +37,8 @@ let package = Package(
 
         // MARK: VRRP (pure protocol logic: codec, validation, state machine)
         .target(name: "VRRP", dependencies: ["ConfigModel"]),
+        // rtnetlink (addresses, links); the IPVS part adds generic netlink.
+        .target(name: "Netlink", dependencies: ["Posix", "CShim", "ConfigModel"]),
 
         // MARK: Programs
         .executableTarget(name: "kaconf", dependencies: [
@@ -54,5 +56,6 @@ let package = Package(
         .testTarget(name: "ReactorTests", dependencies: ["Reactor", "Posix"]),
         .testTarget(name: "KeepalivedConfigTests", dependencies: ["KeepalivedConfig", "ConfigModel"]),
         .testTarget(name: "VRRPTests", dependencies: ["VRRP", "ConfigModel"]),
+        .testTarget(name: "NetlinkTests", dependencies: ["Netlink", "ConfigModel", "CShim", "TestSupport"]),
     ]
 )
