@@ -39,6 +39,8 @@ let package = Package(
         .target(name: "VRRP", dependencies: ["ConfigModel"]),
         // rtnetlink (addresses, links); the IPVS part adds generic netlink.
         .target(name: "Netlink", dependencies: ["Posix", "CShim", "ConfigModel"]),
+        // vrrpd's sockets: raw IP for adverts, AF_PACKET for gratuitous ARP / NA.
+        .target(name: "VRRPIO", dependencies: ["VRRP", "Posix", "CShim", "ConfigModel"]),
 
         // MARK: Programs
         .executableTarget(name: "kaconf", dependencies: [
@@ -47,7 +49,7 @@ let package = Package(
         ]),
 
         // MARK: Tests
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["CShim"], path: "Tests/TestSupport"),
         // Namespace, reference-interop and VM-result tests; one file per area.
         .testTarget(name: "IntegrationTests", dependencies: ["TestSupport"]),
         .testTarget(name: "CodecTests", dependencies: ["Codec"]),
@@ -56,6 +58,7 @@ let package = Package(
         .testTarget(name: "ReactorTests", dependencies: ["Reactor", "Posix"]),
         .testTarget(name: "KeepalivedConfigTests", dependencies: ["KeepalivedConfig", "ConfigModel"]),
         .testTarget(name: "VRRPTests", dependencies: ["VRRP", "ConfigModel"]),
-        .testTarget(name: "NetlinkTests", dependencies: ["Netlink", "ConfigModel", "CShim", "TestSupport"]),
+        .testTarget(name: "NetlinkTests", dependencies: ["Netlink", "ConfigModel", "TestSupport"]),
+        .testTarget(name: "VRRPIOTests", dependencies: ["VRRPIO", "VRRP", "ConfigModel", "TestSupport"]),
     ]
 )

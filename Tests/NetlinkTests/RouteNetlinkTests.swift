@@ -26,7 +26,7 @@ struct RouteNetlinkTests {
     @Test func addedAndRemovedVirtualAddressesAreWhatIpShows() throws {
         let ns = try namespaceWithLink()
         defer { ns.remove() }
-        let nl = try inNamespace(ns) { try RouteNetlinkSocket() }
+        let nl = try ns.within { try RouteNetlinkSocket() }
         let eth0 = try #require(try nl.link(named: "eth0"))
 
         let v4 = AddressRequest(entry: entry("10.9.0.100/24") { $0.broadcast = .setHostBits; $0.label = "eth0:vip" },
@@ -59,7 +59,7 @@ struct RouteNetlinkTests {
     @Test func linksAreListedWithIndexMACAndState() throws {
         let ns = try namespaceWithLink()
         defer { ns.remove() }
-        let nl = try inNamespace(ns) { try RouteNetlinkSocket() }
+        let nl = try ns.within { try RouteNetlinkSocket() }
         let links = try nl.links()
         let eth0 = try #require(links.first { $0.name == "eth0" })
         let lo = try #require(links.first { $0.name == "lo" })
@@ -72,7 +72,7 @@ struct RouteNetlinkTests {
     @Test func theMonitorReportsALinkGoingDownAndUp() throws {
         let ns = try namespaceWithLink()
         defer { ns.remove() }
-        let monitor = try inNamespace(ns) {
+        let monitor = try ns.within {
             try RouteNetlinkSocket(groups: RouteNetlinkConstant.groupLink | RouteNetlinkConstant.groupIPv4Address,
                                    nonBlocking: true)
         }
