@@ -96,10 +96,31 @@ public final class ModelBuilder {
         return names
     }
 
+    /// The last top-level node of each keyword (for value blocks without a name).
+    var topLevelNodes: [String: ConfigNode] = [:]
+
     /// Builds the model from the parsed top-level nodes.
     public func build(_ nodes: [ConfigNode]) -> KeepalivedConfiguration {
-        TopLevelKeywords.section.apply(nodes, to: &config, self)
+        for n in nodes { add(n) }
         return config
+    }
+
+    /// Adds one top-level node (the block parser can hand them over one by one).
+    public func add(_ node: ConfigNode) {
+        topLevelNodes[node.keyword.text] = node
+        TopLevelKeywords.section.apply([node], to: &config, self)
+    }
+
+    /// The model built so far.
+    public var configuration: KeepalivedConfiguration { config }
+
+    /// Runs the checks that need the whole configuration, then (when `host`
+    /// is online) the host checks.
+    public func check(configDirectory: String) {
+        CrossChecks(self).run()
+        if let host, host.isOnline {
+            HostChecks(b: self, host: host, configDirectory: configDirectory).run()
+        }
     }
 
     // MARK: Reporting
@@ -314,7 +335,9 @@ public final class ModelBuilder {
             error("\(n.keyword.text): empty command", at: cmd, n)
             return nil
         }
-        var s = Script(argv: argv)
+        // Provisionally numbered by reading order, so later checks find the
+        // line; the compiler renumbers the final table.
+        var s = Script(id: ScriptID(scriptNodes.count), argv: argv)
         if let u = userTokens.first {
             let (user, group) = Self.userGroup(u.text, userTokens.dropFirst().first?.text)
             s.user = user
