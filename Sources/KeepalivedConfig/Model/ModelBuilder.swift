@@ -330,7 +330,13 @@ public final class ModelBuilder {
     }
 
     func script(command cmd: Token, userTokens: [Token], _ n: ConfigNode) -> Script? {
-        let argv = ScriptWords.split(cmd.text)
+        let argv: [String]
+        do {
+            argv = try CommandSplitter.split(cmd.text)
+        } catch {
+            self.error("\(n.keyword.text): \(error.message)", at: cmd, n)
+            return nil
+        }
         guard !argv.isEmpty, !argv[0].isEmpty else {
             error("\(n.keyword.text): empty command", at: cmd, n)
             return nil
