@@ -53,17 +53,57 @@ public struct Token: Hashable, Sendable, CustomStringConvertible {
 /// keepalived's second-level parsers see it (for script command strings,
 /// which are re-split shell-like), `source` the original physical line for
 /// carets.
+///
+/// `text` and `source` are usually slices of the file's bytes, made into
+/// Strings only when asked for: a large configuration has a million lines,
+/// and two Strings each would double the compiler's memory and time.
 public struct LogicalLine: Sendable {
     public var tokens: [Token]
-    public var text: String
-    public var source: String
     public var location: SourceLocation
+    var textStorage: TextStorage
+    var sourceStorage: TextStorage
+
+    public var text: String {
+        get { textStorage.string }
+        set { textStorage = .string(newValue) }
+    }
+
+    public var source: String {
+        get { sourceStorage.string }
+        set { sourceStorage = .string(newValue) }
+    }
 
     public init(tokens: [Token], text: String, source: String, location: SourceLocation) {
         self.tokens = tokens
-        self.text = text
-        self.source = source
         self.location = location
+        self.textStorage = .string(text)
+        self.sourceStorage = .string(source)
+    }
+
+    init(tokens: [Token], text: TextStorage, source: TextStorage, location: SourceLocation) {
+        self.tokens = tokens
+        self.location = location
+        self.textStorage = text
+        self.sourceStorage = source
+    }
+}
+
+/// The bytes of one configuration file, shared by every line read from it.
+final class SharedBytes: Sendable {
+    let bytes: [UInt8]
+    init(_ bytes: [UInt8]) { self.bytes = bytes }
+}
+
+/// A piece of text held either as a String or as a range of a file's bytes.
+enum TextStorage: Sendable {
+    case string(String)
+    case slice(SharedBytes, start: Int, end: Int)
+
+    var string: String {
+        switch self {
+        case .string(let s): return s
+        case .slice(let b, let start, let end): return String(decoding: b.bytes[start..<end], as: UTF8.self)
+        }
     }
 }
 
@@ -120,4 +160,11 @@ public protocol Grammar: Sendable {
     func shape(of keyword: String, in section: SectionPath) -> KeywordShape?
     /// Every keyword of `section`, for "did you mean" suggestions.
     func keywords(in section: SectionPath) -> [String]
+    /// The sections where `keyword` is known, so an unknown keyword can be
+    /// answered with "it belongs in vrrp_instance" (optional: defaults to none).
+    func sections(containing keyword: String) -> [SectionPath]
+}
+
+extension Grammar {
+    public func sections(containing keyword: String) -> [SectionPath] { [] }
 }
