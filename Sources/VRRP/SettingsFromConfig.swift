@@ -12,25 +12,24 @@ public struct SettingsError: Error, Hashable, Sendable, CustomStringConvertible 
 
 extension InstanceSettings {
     /// Resolves one vrrp_instance; `notes` collects keepalived's warnings.
-    public static func derive(from c: VRRPInstance, global g: GlobalDefinitions,
+    public static func derive(from c: VRRPInstance, global g: GlobalDefinitions, garpGroups: [GarpGroup] = [],
                               notes: inout [String]) throws(SettingsError) -> InstanceSettings {
         func note(_ s: String) { notes.append("vrrp_instance \(c.name): \(s)") }
         guard let vrid = c.virtualRouterId, vrid >= 1 else {
             throw SettingsError(instance: c.name, message: "the virtual router id must be set")
         }
 
-        // The family follows the VIPs, else the configured source/peers.
-        let family: AddressFamily = c.virtualIpaddress.first?.prefix.address.family
-            ?? c.unicastSrcIp?.family ?? c.mcastSrcIp?.family ?? c.unicastPeer.first?.address.family
-            ?? (c.nativeIpv6 ? .inet6 : .inet)
+        // The family follows the VIPs, else the configured peers/source.
+        let family: AddressFamily = c.virtualIpaddress.isEmpty && c.unicastPeer.isEmpty && c.sourceIp == nil
+            && c.nativeIpv6 ? .inet6 : c.family
 
-        var version: VRRPVersion = (c.version ?? g.vrrpVersion) == 3 ? .v3 : .v2
+        var version: VRRPVersion = c.effectiveVersion(g) == 3 ? .v3 : .v2
         if family == .inet6 && version == .v2 {
             note("VRRPv2 does not support IPv6, using version 3")
             version = .v3
         }
 
-        let strict = c.strictMode ?? g.vrrpStrict
+        let strict = c.effectiveStrictMode(g)
         let priority = c.priority == 0 ? 100 : c.priority
         var initialMaster = c.state == .master
 
@@ -81,19 +80,19 @@ extension InstanceSettings {
             if interval != configured { note("advert_int \(c.advertInt) rounded to \(field) cs for VRRPv3") }
         }
 
+        let garp = c.effectiveGarp(g, garpGroups: garpGroups)
         var g2 = GratuitousSettings()
-        let minGarp = g.vrrpMinGarp
-        let gMasterDelay = minGarp ? 0 : g.vrrpGarpMasterDelay
-        let gMasterRepeat = minGarp ? 1 : g.vrrpGarpMasterRepeat
-        g2.masterDelay = .seconds(Int64(c.garpMasterDelay ?? gMasterDelay))
-        g2.masterRepeat = max(1, c.garpMasterRepeat ?? gMasterRepeat)
-        g2.masterRefresh = .seconds(Int64(c.garpMasterRefresh ?? g.vrrpGarpMasterRefresh))
-        g2.masterRefreshRepeat = max(1, c.garpMasterRefreshRepeat ?? g.vrrpGarpMasterRefreshRepeat)
-        g2.lowerPriorityDelay = .seconds(Int64(c.garpLowerPrioDelay ?? g.vrrpGarpLowerPrioDelay
-            ?? c.garpMasterDelay ?? gMasterDelay))
-        g2.lowerPriorityRepeat = c.garpLowerPrioRepeat ?? g.vrrpGarpLowerPrioRepeat ?? g2.masterRepeat
-        g2.arpSpacing = g.vrrpGarpInterval.duration
-        g2.naSpacing = g.vrrpGnaInterval.duration
+        // vrrp_min_garp: one packet, no second burst, unless the instance says otherwise.
+        g2.masterDelay = .seconds(Int64(garp.minGarp && c.garpMasterDelay == nil ? 0 : garp.masterDelay))
+        g2.masterRepeat = max(1, garp.minGarp && c.garpMasterRepeat == nil ? 1 : garp.masterRepeat)
+        g2.masterRefresh = .seconds(Int64(garp.masterRefresh))
+        g2.masterRefreshRepeat = max(1, garp.masterRefreshRepeat)
+        g2.lowerPriorityDelay = .seconds(Int64(garp.minGarp && c.garpLowerPrioDelay == nil
+            && g.vrrpGarpLowerPrioDelay == nil ? Int(g2.masterDelay.components.seconds) : garp.lowerPrioDelay))
+        g2.lowerPriorityRepeat = garp.minGarp && c.garpLowerPrioRepeat == nil && g.vrrpGarpLowerPrioRepeat == nil
+            ? g2.masterRepeat : garp.lowerPrioRepeat
+        g2.arpSpacing = garp.interval.duration
+        g2.naSpacing = garp.gnaInterval.duration
 
         var vips: [AddressEntry] = []
         var excluded = c.virtualIpaddressExcluded
@@ -111,19 +110,18 @@ extension InstanceSettings {
 
         let group: IPAddress = c.mcastDstIp ?? (family == .inet ? g.vrrpMcastGroup4 : g.vrrpMcastGroup6)
         let peers = c.unicastPeer.filter { $0.address.family == family }
-        let ttlLimits = peers.contains { $0.minTtl != nil || $0.maxTtl != nil }
 
         return InstanceSettings(
             name: c.name, vrid: vrid, version: version, family: family, interface: c.interface,
             priority: priority, advertInterval: interval, authentication: auth, multicastGroup: group,
             unicastPeers: peers, sourceAddress: c.unicastSrcIp ?? c.mcastSrcIp, unicastTTL: c.unicastTtl,
             initialStateMaster: initialMaster, nopreempt: nopreempt, preemptDelay: preemptDelay,
-            downTimerAdverts: strict ? 3 : (c.downTimerAdverts ?? g.vrrpDownTimerAdverts), gratuitous: g2,
-            lowerPriorityNoAdvert: c.lowerPrioNoAdvert ?? g.vrrpLowerPrioNoAdvert ?? strict,
-            higherPrioritySendAdvert: strict ? false : (c.higherPrioSendAdvert ?? g.vrrpHigherPrioSendAdvert ?? false),
-            checkUnicastSource: (c.checkUnicastSrc ?? g.vrrpCheckUnicastSrc) || ttlLimits,
-            skipCheckAdvertAddresses: c.skipCheckAdvAddr ?? g.vrrpSkipCheckAdvAddr, strict: strict,
-            accept: c.accept ?? !(strict && priority != 255), dontTrackPrimary: c.dontTrackPrimary,
+            downTimerAdverts: strict ? 3 : c.effectiveDownTimerAdverts(g), gratuitous: g2,
+            lowerPriorityNoAdvert: c.effectiveLowerPrioNoAdvert(g),
+            higherPrioritySendAdvert: strict ? false : c.effectiveHigherPrioSendAdvert(g),
+            checkUnicastSource: c.effectiveCheckUnicastSrc(g),
+            skipCheckAdvertAddresses: c.effectiveSkipCheckAdvAddr(g), strict: strict,
+            accept: c.effectiveAccept(g), dontTrackPrimary: c.dontTrackPrimary,
             virtualAddresses: vips, excludedAddresses: excluded)
     }
 
@@ -135,7 +133,11 @@ extension InstanceSettings {
         var notes: [String] = []
         var errors: [SettingsError] = []
         for c in config.vrrpInstances {
-            do { out.append(try derive(from: c, global: config.global, notes: &notes)) } catch { errors.append(error) }
+            do {
+                out.append(try derive(from: c, global: config.global, garpGroups: config.garpGroups, notes: &notes))
+            } catch {
+                errors.append(error)
+            }
         }
         return (out, notes, errors)
     }
