@@ -9,6 +9,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "kaconf", targets: ["kaconf"]),
+        .executable(name: "vrrpd", targets: ["vrrpd"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -41,11 +42,19 @@ let package = Package(
         .target(name: "Netlink", dependencies: ["Posix", "CShim", "ConfigModel"]),
         // vrrpd's sockets: raw IP for adverts, AF_PACKET for gratuitous ARP / NA.
         .target(name: "VRRPIO", dependencies: ["VRRP", "Posix", "CShim", "ConfigModel"]),
+        // vrrpd's engine: instances on the reactor, carried out over VRRPIO and Netlink.
+        .target(name: "VRRPService", dependencies: ["VRRP", "VRRPIO", "Netlink", "Reactor", "Posix", "ConfigModel"]),
 
         // MARK: Programs
         .executableTarget(name: "kaconf", dependencies: [
             "KeepalivedConfig", "ConfigModel",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        .executableTarget(name: "vrrpd", dependencies: [
+            "VRRPService", "VRRP", "ConfigModel", "Reactor", "Posix",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
         ]),
 
         // MARK: Tests
