@@ -7,6 +7,7 @@ import Posix
 import Reactor
 import VRRP
 import VRRPService
+import Wire
 
 final class Daemon {
     let reactor: Reactor
@@ -14,6 +15,7 @@ final class Daemon {
     let logger: Logger
     let source: ConfigSource
     private(set) var generation: UInt64
+    private var statusServer: StatusServer?
 
     init(source: ConfigSource, config: CompiledConfig, options: VRRPService.Options, logger: Logger) throws {
         self.source = source
@@ -26,7 +28,7 @@ final class Daemon {
     }
 
     /// Derives the instances, starts them and runs until SIGTERM/SIGINT.
-    func run(_ config: CompiledConfig) throws {
+    func run(_ config: CompiledConfig, runtimeDirectory: String) throws {
         try reactor.handleSignals([SIGTERM, SIGINT, SIGHUP]) { [unowned self] e in
             switch e.signal {
             case SIGHUP: self.reload()
@@ -38,6 +40,13 @@ final class Daemon {
         }
         let settings = derive(config)
         try service.start(settings)
+        do {
+            statusServer = try StatusServer(directory: runtimeDirectory, reactor: reactor, logger: logger) {
+                [unowned self] r in StatusReport.reply(self.service, request: r, generation: Generation(self.generation))
+            }
+        } catch {
+            logger.warning("no status socket in \(runtimeDirectory): \(error)")
+        }
         logger.info("vrrpd started with \(settings.count) instance(s) from \(source.path)")
         try reactor.run()
         logger.info("vrrpd stopped")

@@ -61,6 +61,7 @@ struct VRRPD: ParsableCommand {
     }
 
     func run() throws {
+        if status { throw ExitCode(StatusClient.run(directory: runtimeDirectory)) }
         LoggingSystem.bootstrap { label in
             var h = StreamLogHandler.standardError(label: label)
             h.logLevel = .info
@@ -89,7 +90,7 @@ struct VRRPD: ParsableCommand {
             if fd >= 0 { _ = text.withCString { write(fd, $0, strlen($0)) }; close(fd) }
         }
         defer { if let pidFile { unlink(pidFile) } }
-        do { try daemon.run(config) } catch {
+        do { try daemon.run(config, runtimeDirectory: runtimeDirectory) } catch {
             logger.critical("\(error)")
             throw ExitCode(1)
         }
