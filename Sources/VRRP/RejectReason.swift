@@ -26,6 +26,18 @@ public enum DropReason: Int, Error, CaseIterable, Hashable, Sendable, CustomStri
         case .missingMetadata: return "missing packet metadata"
         }
     }
+
+    /// A short stable name for status output and tests.
+    public var name: String {
+        switch self {
+        case .truncated: return "truncated"
+        case .malformedIPHeader: return "malformedIPHeader"
+        case .notVRRP: return "notVRRP"
+        case .ahNextHeaderNotVRRP: return "ahNextHeaderNotVRRP"
+        case .unknownVRID: return "unknownVRID"
+        case .missingMetadata: return "missingMetadata"
+        }
+    }
 }
 
 /// Drops decided by an instance, in the order it checks them.
@@ -78,7 +90,30 @@ public enum RejectReason: Int, CaseIterable, Hashable, Sendable, CustomStringCon
     }
 
     /// A short stable name for status output and tests.
-    public var name: String { "\(self)" }
+    public var name: String {
+        switch self {
+        case .unexpectedAH: return "unexpectedAH"
+        case .missingAH: return "missingAH"
+        case .lengthMismatch: return "lengthMismatch"
+        case .wrongTTL: return "wrongTTL"
+        case .wrongVersion: return "wrongVersion"
+        case .invalidAuthType: return "invalidAuthType"
+        case .authTypeMismatch: return "authTypeMismatch"
+        case .authFailure: return "authFailure"
+        case .ahICVMismatch: return "ahICVMismatch"
+        case .ahSPIMismatch: return "ahSPIMismatch"
+        case .ahReplay: return "ahReplay"
+        case .advertIntervalMismatch: return "advertIntervalMismatch"
+        case .wrongType: return "wrongType"
+        case .addressCountMismatch: return "addressCountMismatch"
+        case .ipLengthMismatch: return "ipLengthMismatch"
+        case .badChecksum: return "badChecksum"
+        case .destinationMismatch: return "destinationMismatch"
+        case .addressListMismatch: return "addressListMismatch"
+        case .unknownUnicastPeer: return "unknownUnicastPeer"
+        case .unicastTTLOutOfRange: return "unicastTTLOutOfRange"
+        }
+    }
 }
 
 /// Counters indexed by a CaseIterable Int enum; fixed storage, no per-packet allocation.

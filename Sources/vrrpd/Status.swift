@@ -65,7 +65,7 @@ enum StatusReport {
             if !s.faultReasons.isEmpty { out.append("  fault: " + s.faultReasons.joined(separator: ", ")) }
         }
         for d in drops {
-            let list = d.drops.nonZero.map { "\($0.0)=\($0.1)" }
+            let list = d.drops.nonZero.map { "\($0.0.name)=\($0.1)" }
             out.append("dropped on \(d.interface) \(d.family == .inet ? "IPv4" : "IPv6") before an instance: "
                 + (list.isEmpty ? "none" : list.joined(separator: " ")))
         }
