@@ -52,7 +52,7 @@ let package = Package(
         ]),
 
         .executableTarget(name: "vrrpd", dependencies: [
-            "VRRPService", "VRRP", "ConfigModel", "Reactor", "Posix", "Wire",
+            "VRRPService", "VRRP", "ConfigModel", "Reactor", "Posix", "Wire", "CShim",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),

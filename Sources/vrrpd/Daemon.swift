@@ -38,6 +38,7 @@ final class Daemon {
                 self.reactor.stop()
             }
         }
+        Scheduling.apply(config.config.global, logger: logger)
         let settings = derive(config)
         try service.start(settings)
         do {

@@ -8,4 +8,5 @@
 #include "shim_spawn.h"
 #include "shim_linux.h"
 #include "shim_net.h"
+#include "shim_sched.h"
 #endif
