@@ -199,7 +199,14 @@ enum CheckerKeywords {
     ])
 
     static let bfd = Section<BFDCheck>("virtual_server/real_server/BFD_CHECK", [
-        Keyword("name") { m, n, b in if let t = b.required(n) { m.name = t.text } },
+        Keyword("name") { m, n, b in
+            guard let t = b.required(n) else { return }
+            if let old = m.name {
+                b.error("BFD_CHECK already names bfd_instance \(old)", at: t, n, notes: ["one BFD_CHECK watches one bfd_instance"])
+                return
+            }
+            m.name = t.text
+        },
         .bool("alpha", \.alpha),
     ])
 

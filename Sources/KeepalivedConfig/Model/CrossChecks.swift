@@ -122,6 +122,24 @@ struct CrossChecks {
                           notes: ["keepalived would use 3"])
                 }
             }
+            if vi.unicastPeer.isEmpty {
+                if let kw = ["unicast_src_ip", "check_unicast_src", "old_unicast_checksum"].first(where: { org.keywords[$0] != nil }) {
+                    warning("\(name) \(kw) without unicast_peer: the instance uses multicast (a deprecated usage)", org.token(kw))
+                }
+                if org.keywords["unicast_ttl"] != nil {
+                    warning("\(name) unicast_ttl has no effect without unicast_peer", org.token("unicast_ttl"))
+                }
+            }
+            if vi.vmacXmitBase && vi.useVmac == nil {
+                warning("\(name) vmac_xmit_base is only valid with use_vmac", org.token("vmac_xmit_base"))
+            }
+            if vi.nativeIpv6 && vi.virtualIpaddress.contains(where: { $0.prefix.address.family == .inet }) {
+                error("\(name) native_ipv6 cannot be used with IPv4 addresses", org.token("native_ipv6"))
+            }
+            if vi.vrf != nil && vi.interface != nil {
+                error("\(name) vrf cannot be used together with interface", org.token("vrf"),
+                      notes: ["keepalived would ignore the vrf"])
+            }
             // Settings keepalived clears, with its warnings.
             if vi.nopreempt && (vi.state == .master || vi.isAddressOwner) {
                 warning("\(name) nopreempt has no effect with \(vi.isAddressOwner ? "priority 255" : "state MASTER")",
@@ -181,10 +199,16 @@ struct CrossChecks {
     // MARK: track_* references
 
     func checkTracking() {
-        let scripts = Set(c.vrrpScripts.filter { $0.script != nil }.map(\.name))
-        let files = Set(c.trackFiles.map(\.name))
-        let processes = Set(c.vrrpTrackProcesses.map(\.name))
-        let bfds = Set(c.bfdInstances.map(\.name))
+        // Name -> the top-level block defining it (usable ones only).
+        func defined<T>(_ items: [T], _ origins: [Origin], _ name: KeyPath<T, String>, _ usable: (T) -> Bool) -> [String: Int] {
+            var out: [String: Int] = [:]
+            for (i, item) in items.enumerated() where usable(item) { out[item[keyPath: name]] = out[item[keyPath: name]] ?? origins[i].sequence }
+            return out
+        }
+        let scripts = defined(c.vrrpScripts, o.vrrpScripts, \.name) { $0.script != nil }
+        let files = defined(c.trackFiles, o.trackFiles, \.name) { $0.file != nil }
+        let processes = defined(c.vrrpTrackProcesses, o.trackProcesses, \.name) { $0.process != nil }
+        let bfds = defined(c.bfdInstances, o.bfdInstances, \.name) { $0.neighborIp != nil }
         for (i, s) in c.vrrpScripts.enumerated() where s.script == nil {
             error("vrrp_script \(s.name) has no script", o.vrrpScripts[i].token("vrrp_script"),
                   notes: ["keepalived would remove it"])
@@ -196,31 +220,50 @@ struct CrossChecks {
         for (i, f) in c.trackFiles.enumerated() where f.file == nil {
             error("track_file \(f.name) has no file", o.trackFiles[i].token("track_file"), notes: ["keepalived would remove it"])
         }
-        for (i, bfd) in c.bfdInstances.enumerated() where bfd.neighborIp == nil {
-            error("bfd_instance \(bfd.name) has no neighbor_ip", o.bfdInstances[i].token("bfd_instance"),
-                  notes: ["keepalived would remove it"])
+        var neighbours: [String: String] = [:]
+        for (i, bfd) in c.bfdInstances.enumerated() {
+            guard let n = bfd.neighborIp else {
+                error("bfd_instance \(bfd.name) has no neighbor_ip", o.bfdInstances[i].token("bfd_instance"),
+                      notes: ["keepalived would remove it"])
+                continue
+            }
+            let key = "\(n) \(bfd.sourceIp.map { $0.description } ?? "")"
+            if let other = neighbours[key] {
+                error("bfd_instance \(bfd.name) has the same neighbor_ip \(n) as \(other)", o.bfdInstances[i].token("neighbor_ip"),
+                      notes: ["keepalived would ignore this instance"])
+            } else {
+                neighbours[key] = bfd.name
+            }
         }
-        func refs(_ owner: String, _ at: (Token, LogicalLine), _ list: [TrackReference], _ known: Set<String>, _ kind: String) {
-            for r in list where !known.contains(r.name) {
-                error("\(owner) track \(kind) \(r.name) is not defined", at,
-                      notes: ["keepalived would ignore this tracker"])
+        func refs(_ owner: String, _ at: (Token, LogicalLine), _ sequence: Int, _ list: [TrackReference],
+                  _ known: [String: Int], _ kind: String, _ definer: String) {
+            for r in list {
+                guard let def = known[r.name] else {
+                    error("\(owner) track \(kind) \(r.name) is not defined", at, notes: ["keepalived would ignore this tracker"])
+                    continue
+                }
+                if def >= sequence {
+                    error("\(owner) track \(kind) \(r.name) is used before its \(definer) block", at,
+                          notes: ["keepalived resolves it while reading, so it would ignore this tracker: move the \(definer) block up"])
+                }
             }
         }
         for (i, vi) in c.vrrpInstances.enumerated() {
             let org = o.vrrpInstances[i]
             let owner = "(\(vi.name))"
-            refs(owner, org.token("track_script"), vi.trackScript, scripts, "script")
-            refs(owner, org.token("track_file"), vi.trackFile, files, "file")
-            refs(owner, org.token("track_process"), vi.trackProcess, processes, "process")
-            refs(owner, org.token("track_bfd"), vi.trackBfd, bfds, "bfd")
+            refs(owner, org.token("track_script"), org.sequence, vi.trackScript, scripts, "script", "vrrp_script")
+            refs(owner, org.token("track_file"), org.sequence, vi.trackFile, files, "file", "track_file")
+            refs(owner, org.token("track_process"), org.sequence, vi.trackProcess, processes, "process", "vrrp_track_process")
+            refs(owner, org.token("track_bfd"), org.sequence, vi.trackBfd, bfds, "bfd", "bfd_instance")
         }
         for (i, sg) in c.vrrpSyncGroups.enumerated() {
-            let here = o.vrrpSyncGroups[i].token("vrrp_sync_group")
+            let org = o.vrrpSyncGroups[i]
+            let here = org.token("vrrp_sync_group")
             let owner = "vrrp_sync_group \(sg.name)"
-            refs(owner, here, sg.trackScript, scripts, "script")
-            refs(owner, here, sg.trackFile, files, "file")
-            refs(owner, here, sg.trackProcess, processes, "process")
-            refs(owner, here, sg.trackBfd, bfds, "bfd")
+            refs(owner, here, org.sequence, sg.trackScript, scripts, "script", "vrrp_script")
+            refs(owner, here, org.sequence, sg.trackFile, files, "file", "track_file")
+            refs(owner, here, org.sequence, sg.trackProcess, processes, "process", "vrrp_track_process")
+            refs(owner, here, org.sequence, sg.trackBfd, bfds, "bfd", "bfd_instance")
         }
         let instances = Set(c.vrrpInstances.map(\.name))
         for (i, tg) in c.trackGroups.enumerated() {
@@ -240,8 +283,10 @@ struct CrossChecks {
 
     func checkVirtualServers() {
         let groups = Dictionary(c.virtualServerGroups.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
-        let files = Set(c.trackFiles.map(\.name))
-        let bfds = Set(c.bfdInstances.map(\.name))
+        var files: [String: Int] = [:]
+        for (i, f) in c.trackFiles.enumerated() where f.file != nil { files[f.name] = files[f.name] ?? o.trackFiles[i].sequence }
+        var bfds: [String: Int] = [:]
+        for (i, b) in c.bfdInstances.enumerated() where b.neighborIp != nil { bfds[b.name] = bfds[b.name] ?? o.bfdInstances[i].sequence }
         for (i, g) in c.virtualServerGroups.enumerated() where g.entries.isEmpty {
             error("virtual_server_group \(g.name) has no entries", o.virtualServerGroups[i].token("virtual_server_group"),
                   notes: ["keepalived would remove it"])
@@ -322,7 +367,7 @@ struct CrossChecks {
     }
 
     func checkRealServers(_ v: Int, _ vs: VirtualServer, name: String, family: AddressFamily?,
-                          files: Set<String>, bfds: Set<String>) {
+                          files: [String: Int], bfds: [String: Int]) {
         let org = o.virtualServers[v]
         if vs.realServers.isEmpty {
             error("\(name) has no real servers", org.token("virtual_server"), notes: ["keepalived would ignore this service"])
@@ -352,12 +397,26 @@ struct CrossChecks {
                 let at = corg.token(checker.keyword)
                 switch checker {
                 case .file(let f):
-                    if let tf = f.trackFile, !files.contains(tf) {
-                        error("FILE_CHECK: track_file \(tf) is not defined", at, notes: ["keepalived would drop this checker"])
+                    if let tf = f.trackFile {
+                        if let def = files[tf] {
+                            if def >= org.sequence {
+                                error("FILE_CHECK: track_file \(tf) is used before its track_file block", at,
+                                      notes: ["keepalived would drop this checker: move the track_file block up"])
+                            }
+                        } else {
+                            error("FILE_CHECK: track_file \(tf) is not defined", at, notes: ["keepalived would drop this checker"])
+                        }
                     }
                 case .bfd(let bc):
-                    if let n = bc.name, !bfds.contains(n) {
-                        error("BFD_CHECK: bfd_instance \(n) is not defined", at, notes: ["keepalived would drop this checker"])
+                    if let n = bc.name {
+                        if let def = bfds[n] {
+                            if def >= org.sequence {
+                                error("BFD_CHECK: bfd_instance \(n) is used before its bfd_instance block", at,
+                                      notes: ["keepalived would drop this checker: move the bfd_instance block up"])
+                            }
+                        } else {
+                            error("BFD_CHECK: bfd_instance \(n) is not defined", at, notes: ["keepalived would drop this checker"])
+                        }
                     }
                 default:
                     break
@@ -390,6 +449,10 @@ struct CrossChecks {
     // MARK: global_defs
 
     func checkGlobal() {
+        for g in c.garpGroups where g.garpInterval == nil && g.gnaInterval == nil {
+            b.diagnostics.report(Diagnostic(.error, "garp_group\(g.interface.map { " for \($0)" } ?? "") sets neither garp_interval nor gna_interval",
+                                            notes: ["keepalived would remove it"]))
+        }
         if let d = c.global.lvsSyncDaemon, let inst = d.instance,
            !c.vrrpInstances.contains(where: { $0.name == inst }), let n = o.global["lvs_sync_daemon"] {
             b.error("lvs_sync_daemon: vrrp_instance \(inst) does not exist", at: n.arguments.dropFirst().first ?? n.keyword, n)

@@ -36,6 +36,7 @@ struct HostChecks {
             let org = b.origins.vrrpInstances[i]
             let what = "vrrp_instance \(vi.name)"
             check(vi.interface, what, org.token("interface"))
+            check(vi.vrf, "vrf of \(what)", org.token("vrf"))
             for t in vi.trackInterface { check(t.name, "track_interface of \(what)", org.token("track_interface")) }
             for a in vi.virtualIpaddress { check(a.dev, "address \(a.prefix) of \(what)", org.token("virtual_ipaddress")) }
             for a in vi.virtualIpaddressExcluded {

@@ -80,8 +80,22 @@ enum IPVSKeywords {
             }
             m.sorryServer = s
         },
-        .flag("sorry_server_inhibit", \.sorryServerInhibit),
-        Keyword("sorry_server_lvs_method") { m, n, b in if let f = b.forwardingMethod(n) { m.sorryServerLvsMethod = f } },
+        // keepalived applies these to the sorry server already read, and
+        // ignores them before (or without) one.
+        Keyword("sorry_server_inhibit") { m, n, b in
+            guard m.sorryServer != nil else {
+                b.warning("sorry_server_inhibit before (or without) sorry_server is ignored", at: n.keyword, n)
+                return
+            }
+            m.sorryServerInhibit = true
+        },
+        Keyword("sorry_server_lvs_method") { m, n, b in
+            guard m.sorryServer != nil else {
+                b.warning("sorry_server_lvs_method before (or without) sorry_server is ignored", at: n.keyword, n)
+                return
+            }
+            if let f = b.forwardingMethod(n) { m.sorryServerLvsMethod = f }
+        },
         Keyword("real_server", shape: .block(SectionPath("virtual_server/real_server"))) { m, n, b in
             b.realServer(n, into: &m)
         },

@@ -14,6 +14,10 @@ struct Origin {
     var name: Token?
     /// The last line that set each keyword inside the block.
     var keywords: [String: ConfigNode] = [:]
+    /// Which top-level block it is in, counting from 1: keepalived resolves
+    /// tracked scripts, files, processes and BFD instances while reading, so
+    /// they must be defined in an earlier block than the one that uses them.
+    var sequence = 0
 
     init(_ node: ConfigNode) {
         keyword = node.keyword
@@ -96,6 +100,9 @@ public final class ModelBuilder {
         return names
     }
 
+    /// How many top-level blocks have been read.
+    var topLevelSequence = 0
+
     /// The last top-level node of each keyword (for value blocks without a name).
     var topLevelNodes: [String: ConfigNode] = [:]
 
@@ -107,6 +114,7 @@ public final class ModelBuilder {
 
     /// Adds one top-level node (the block parser can hand them over one by one).
     public func add(_ node: ConfigNode) {
+        topLevelSequence += 1
         topLevelNodes[node.keyword.text] = node
         TopLevelKeywords.section.apply([node], to: &config, self)
     }

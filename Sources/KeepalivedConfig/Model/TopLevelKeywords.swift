@@ -99,6 +99,7 @@ extension ModelBuilder {
         sectionNames[key] = nameToken.location
         var v = make(nameToken.text)
         var origin = Origin(n)
+        origin.sequence = topLevelSequence
         let children = self.children(n)
         section.apply(children, to: &v, self)
         if recordKeywords {
@@ -134,6 +135,7 @@ extension ModelBuilder {
         }
         var vs = VirtualServer(address: address)
         var origin = Origin(n)
+        origin.sequence = topLevelSequence
         currentRealServerOrigins = []
         currentCheckerOriginsByServer = []
         let children = self.children(n)

@@ -32,6 +32,11 @@ enum TrackingKeywords {
     static let trackProcess = Section<TrackProcess>("vrrp_track_process", [
         Keyword("process") { m, n, b in
             guard let t = b.required(n) else { return }
+            if let p = m.process {
+                b.error("process is already set for vrrp_track_process \(m.name) (to \(p))", at: t, n,
+                        notes: ["keepalived would ignore this line"])
+                return
+            }
             m.process = t.text
             m.parameters = n.arguments.dropFirst().map(\.text)
         },
@@ -61,7 +66,15 @@ enum TrackingKeywords {
 
     static func trackFile(_ path: String) -> Section<TrackFile> {
         Section<TrackFile>(path, [
-            Keyword("file") { m, n, b in if let t = b.required(n) { m.file = t.text } },
+            Keyword("file") { m, n, b in
+                guard let t = b.required(n) else { return }
+                if let f = m.file {
+                    b.error("file is already set for track_file \(m.name) (to \(f))", at: t, n,
+                            notes: ["keepalived would ignore this line"])
+                    return
+                }
+                m.file = t.text
+            },
             Keyword("weight") { m, n, b in
                 guard let t = b.required(n), let w = b.integer(t, n, -2_147_483_647...2_147_483_647) else { return }
                 m.weight = Int(w)

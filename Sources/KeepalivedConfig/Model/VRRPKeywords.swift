@@ -98,7 +98,8 @@ enum VRRPKeywords {
             }
         },
         .flag("promote_secondaries", \.promoteSecondaries),
-        .flag("linkbeat_use_polling", \.linkbeatUsePolling),
+        .flag("linkbeat_use_polling", \.linkbeatUsePolling,
+              deprecated: "linkbeat_use_polling in a vrrp_instance is deprecated: use a linkbeat_interfaces block"),
         .values("virtual_routes") { m, l, _, b in
             if let r = b.routeEntry(l, what: "virtual_routes", isStatic: false) { m.virtualRoutes.append(r) }
         },
@@ -171,7 +172,8 @@ enum VRRPKeywords {
         .script("notify_stop", \.notifyStop),
         .script("notify", \.notify),
         .bool("smtp_alert", \.smtpAlert),
-        .flag("global_tracking", \.globalTracking),
+        .flag("global_tracking", \.globalTracking,
+              deprecated: "global_tracking is deprecated: use track_interface, track_script or track_file on the sync group"),
         .flag("sync_group_tracking_weight", \.syncGroupTrackingWeight),
         .bool("notify_priority_changes", \.notifyPriorityChanges),
     ])

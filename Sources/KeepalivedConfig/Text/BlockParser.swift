@@ -20,6 +20,32 @@ public final class BlockParser {
     /// virtual_server/real_server/HTTP_GET/url and the like).
     public static let maxDepth = 32
 
+    private var state: ParserState
+
+    /// With `onTopLevel`, each top-level node is handed over as soon as it
+    /// is complete instead of being kept for `finish()`.
+    public init(grammar: any Grammar, diagnostics: Diagnostics, onTopLevel: ((ConfigNode) -> Void)? = nil) {
+        state = ParserState(grammar: grammar, diagnostics: diagnostics, onTopLevel: onTopLevel)
+    }
+
+    /// Parses all `lines` at once.
+    public static func parse(_ lines: [LogicalLine], grammar: any Grammar, diagnostics: Diagnostics) -> [ConfigNode] {
+        let p = BlockParser(grammar: grammar, diagnostics: diagnostics)
+        for l in lines { p.consume(l) }
+        return p.finish()
+    }
+
+    public func consume(_ line: LogicalLine) { state.consume(line) }
+
+    /// Ends the input: reports what is still open and returns the top-level
+    /// nodes (none when they were handed to `onTopLevel`).
+    public func finish() -> [ConfigNode] { state.finish() }
+}
+
+/// The parser's state, a struct so its stack is mutated without dynamic
+/// exclusivity checks.
+struct ParserState {
+
     private let grammar: any Grammar
     private let diagnostics: Diagnostics
     private let onTopLevel: ((ConfigNode) -> Void)?
@@ -45,22 +71,13 @@ public final class BlockParser {
     private var skipping = 0
     private var skipOpener: LogicalLine?
 
-    /// With `onTopLevel`, each top-level node is handed over as soon as it
-    /// is complete instead of being kept for `finish()`.
-    public init(grammar: any Grammar, diagnostics: Diagnostics, onTopLevel: ((ConfigNode) -> Void)? = nil) {
+    init(grammar: any Grammar, diagnostics: Diagnostics, onTopLevel: ((ConfigNode) -> Void)?) {
         self.grammar = grammar
         self.diagnostics = diagnostics
         self.onTopLevel = onTopLevel
     }
 
-    /// Parses all `lines` at once.
-    public static func parse(_ lines: [LogicalLine], grammar: any Grammar, diagnostics: Diagnostics) -> [ConfigNode] {
-        let p = BlockParser(grammar: grammar, diagnostics: diagnostics)
-        for l in lines { p.consume(l) }
-        return p.finish()
-    }
-
-    public func consume(_ line: LogicalLine) {
+    mutating func consume(_ line: LogicalLine) {
         let tokens = line.tokens
         guard let first = tokens.first else { return }
         let isClose = tokens.count == 1 && first.text == "}" && !first.quoted
@@ -142,9 +159,7 @@ public final class BlockParser {
         }
     }
 
-    /// Ends the input: reports what is still open and returns the top-level
-    /// nodes (none when they were handed to `onTopLevel`).
-    public func finish() -> [ConfigNode] {
+    mutating func finish() -> [ConfigNode] {
         if let p = pending {
             pending = nil
             switch p {
@@ -184,7 +199,7 @@ public final class BlockParser {
 
     // MARK: Structure
 
-    private func push(_ line: LogicalLine, section: SectionPath, values: Bool) {
+    private mutating func push(_ line: LogicalLine, section: SectionPath, values: Bool) {
         if stack.count > BlockParser.maxDepth {
             structural("blocks are nested more than \(BlockParser.maxDepth) deep - skipping this one",
                        at: line.tokens[0], line: line)
@@ -194,7 +209,7 @@ public final class BlockParser {
         stack.append(Frame(section: section, opener: line, isValues: values))
     }
 
-    private func close(_ line: LogicalLine) {
+    private mutating func close(_ line: LogicalLine) {
         if stack.count == 1 {
             structural("extra '}' found - ignoring it", at: line.tokens[0], line: line,
                        notes: ["no block is open here"])
@@ -203,7 +218,7 @@ public final class BlockParser {
         closeTop()
     }
 
-    private func closeTop() {
+    private mutating func closeTop() {
         let f = stack.removeLast()
         guard let opener = f.opener else { return }
         var args = Array(opener.tokens.dropFirst())
@@ -212,7 +227,7 @@ public final class BlockParser {
                        body: f.isValues ? .values(f.values) : .block(f.children), line: opener))
     }
 
-    private func add(_ node: ConfigNode) {
+    private mutating func add(_ node: ConfigNode) {
         if stack.count == 1, let onTopLevel {
             onTopLevel(node)
         } else {
@@ -220,7 +235,7 @@ public final class BlockParser {
         }
     }
 
-    private func startSkipping(_ line: LogicalLine) {
+    private mutating func startSkipping(_ line: LogicalLine) {
         skipping = 1
         skipOpener = line
     }

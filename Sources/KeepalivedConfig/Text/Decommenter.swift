@@ -38,10 +38,7 @@ enum Decommenter {
             out.append(b, column: column(i))
             i += 1
         }
-        while let last = out.bytes.last, ASCII.isBlank(last) {
-            out.bytes.removeLast()
-            out.columns.removeLast()
-        }
+        while let last = out.bytes.last, ASCII.isBlank(last) { out.removeLast() }
         if commentAt >= 0 {
             var end = n
             while end > commentAt && ASCII.isBlank(byte(end - 1)) { end -= 1 }
@@ -54,24 +51,34 @@ enum Decommenter {
             var keep = slash
             while keep > 0 && ASCII.isBlank(out.bytes[keep - 1]) { keep -= 1 }
             if keep < slash {
-                let col = out.columns[slash]
-                out.bytes.removeSubrange(keep..<out.count)
-                out.columns.removeSubrange(keep..<out.columns.count)
+                let col = out.column(slash)
+                out.removeLast(out.count - keep)
                 out.append(ASCII.backslash, column: col)
             }
         }
         return inQuote
     }
 
-    /// Decomments a physical line (`bytes[start..<end]`, column 1 at `start`).
-    static func decomment(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int, to end: Int,
+    /// Decomments a physical line (`bytes[start..<end]`, column 1 at
+    /// `start`) whose ByteClass bits are `classes`.
+    static func decomment(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int, to end: Int, classes: UInt8,
                           into out: inout LineBuffer) -> Bool {
-        run(count: end - start, byte: { bytes[start + $0] }, column: { Int32($0 + 1) }, into: &out)
+        if classes & ByteClass.decomment == 0 {
+            // Nothing to rewrite: the line without its outer blanks, copied in one go.
+            var s = start
+            while s < end && ASCII.isBlank(bytes[s]) { s += 1 }
+            var e = end
+            while e > s && ASCII.isBlank(bytes[e - 1]) { e -= 1 }
+            out.setUnchanged(UnsafeBufferPointer(rebasing: bytes[s..<e]), base: Int32(truncatingIfNeeded: s - start + 1),
+                             classes: classes)
+            return false
+        }
+        return run(count: end - start, byte: { bytes[start + $0] }, column: { Int32($0 + 1) }, into: &out)
     }
 
     /// Decomments a line again after `$` substitution (keepalived does: a
     /// `${_HASH}` outside quotes therefore starts a comment).
     static func redecomment(_ line: LineBuffer, into out: inout LineBuffer) -> Bool {
-        run(count: line.count, byte: { line.bytes[$0] }, column: { line.columns[$0] }, into: &out)
+        run(count: line.count, byte: { line.bytes[$0] }, column: { line.column($0) }, into: &out)
     }
 }

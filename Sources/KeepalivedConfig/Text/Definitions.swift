@@ -74,7 +74,7 @@ struct Definitions {
                         value = r
                     }
                     if let value {
-                        out.append(value, column: line.columns[i])
+                        out.append(value, column: line.column(i))
                         i = close + 1
                         changed = true
                         continue
@@ -84,14 +84,14 @@ struct Definitions {
                     while j < n && ASCII.isNameByte(bytes[j]) { j += 1 }
                     if j == n || ASCII.isBlank(bytes[j]) || bytes[j] == ASCII.comma || bytes[j] == ASCII.closeParen,
                        let value = self.value(of: bytes[(i + 1)..<j]) {
-                        out.append(value, column: line.columns[i])
+                        out.append(value, column: line.column(i))
                         i = j
                         changed = true
                         continue
                     }
                 }
             }
-            out.append(b, column: line.columns[i])
+            out.append(b, column: line.column(i))
             i += 1
         }
         return changed ? .changed(out) : .unchanged

@@ -8,6 +8,10 @@
 // tokenising. Lines are handed to a sink as they are made, so a caller can
 // parse (and drop) them without holding the whole file's lines.
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 public struct PreprocessorOptions: Sendable {
     /// keepalived's `-i/--config-id`; nil means the host's node name up to its first '.'.
     public var configID: String?
@@ -35,6 +39,35 @@ public final class Preprocessor {
     /// keepalived reads lines into a 1024-byte buffer with fgets: a line of
     /// up to 1022 bytes fits with its newline and terminator.
     public static let maxLineLength = 1022
+
+    private var state: ReaderState
+
+    public init(host: Host, diagnostics: Diagnostics, options: PreprocessorOptions = PreprocessorOptions()) {
+        var id = options.configID ?? host.nodeName()
+        if options.configID == nil, let dot = id.firstIndex(of: ".") { id = String(id[..<dot]) }
+        state = ReaderState(host: host, diagnostics: diagnostics, options: options, configID: id)
+    }
+
+    /// The config-id `@` lines are matched against.
+    public var configID: String { state.definitions.configID.string }
+
+    /// Reads `path` and everything it includes, handing each logical line to `emit`.
+    public func run(file path: String, emit: @escaping (LogicalLine) -> Void) {
+        state.run(file: path, emit: emit)
+    }
+
+    /// All logical lines of `path` and its includes.
+    public func lines(ofFile path: String) -> [LogicalLine] {
+        var out: [LogicalLine] = []
+        run(file: path) { out.append($0) }
+        return out
+    }
+}
+
+/// The reader's state and work. A struct, so the per-byte and per-token
+/// work touches it without the dynamic exclusivity checks that stored
+/// properties of a class would cost on every access.
+struct ReaderState {
     /// How deep `$` expansions may produce lines that expand again.
     static let maxExpansionDepth = 16
     /// Substitution passes over one line before it is called runaway.
@@ -44,11 +77,11 @@ public final class Preprocessor {
     /// Text-side errors after which reading stops.
     static let maxErrors = 200
 
-    private let host: Host
-    private let diagnostics: Diagnostics
-    private let options: PreprocessorOptions
-    private var definitions: Definitions
-    private var includeCheck: IncludeCheck = []
+    let host: Host
+    let diagnostics: Diagnostics
+    let options: PreprocessorOptions
+    var definitions: Definitions
+    var includeCheck: IncludeCheck = []
 
     private var frames: [FileFrame] = []
     private var totalBytes = 0
@@ -57,7 +90,9 @@ public final class Preprocessor {
     private var sink: (LogicalLine) -> Void = { _ in }
 
     /// The physical line being processed.
-    private var current = PhysicalLine()
+    private var current = PhysicalLine(context: FileContext.interned(file: "", includedFrom: []), number: 0,
+                                       bytes: ReaderState.noBytes, start: 0, end: 0)
+    private static let noBytes = SharedBytes([])
     /// A multi-line `$` definition being collected.
     private var pendingDefinition: (name: [UInt8], value: [UInt8])?
     /// Block names open at this point (approximately: from braces alone),
@@ -66,23 +101,19 @@ public final class Preprocessor {
     private var lastKeyword = ""
 
     private var work = LineBuffer()
+    private var scratch: [Token] = []
 
-    public init(host: Host, diagnostics: Diagnostics, options: PreprocessorOptions = PreprocessorOptions()) {
+    init(host: Host, diagnostics: Diagnostics, options: PreprocessorOptions, configID: String) {
         self.host = host
         self.diagnostics = diagnostics
         self.options = options
-        var id = options.configID ?? host.nodeName()
-        if options.configID == nil, let dot = id.firstIndex(of: ".") { id = String(id[..<dot]) }
-        definitions = Definitions(configID: id, random: SeededRandom(seed: options.randomSeed))
+        definitions = Definitions(configID: configID, random: SeededRandom(seed: options.randomSeed))
         if options.checkAllIncludes { includeCheck = .all }
     }
 
-    /// The config-id `@` lines are matched against.
-    public var configID: String { definitions.configID.string }
-
-    /// Reads `path` and everything it includes, handing each logical line to `emit`.
-    public func run(file path: String, emit: @escaping (LogicalLine) -> Void) {
+    mutating func run(file path: String, emit: @escaping (LogicalLine) -> Void) {
         sink = emit
+        defer { sink = { _ in } }
         guard let bytes = host.readFile(path) else {
             diagnostics.report(Diagnostic(.fatal, "cannot read configuration file '\(path)'",
                                           notes: ["check that it exists and is readable"]))
@@ -93,14 +124,6 @@ public final class Preprocessor {
             definitions.define(def.name, def.value)
             pendingDefinition = nil
         }
-        sink = { _ in }
-    }
-
-    /// All logical lines of `path` and its includes.
-    public func lines(ofFile path: String) -> [LogicalLine] {
-        var out: [LogicalLine] = []
-        run(file: path) { out.append($0) }
-        return out
     }
 
     // MARK: Files
@@ -113,25 +136,28 @@ public final class Preprocessor {
         var bytes: SharedBytes
     }
 
+    /// The physical line being processed. `bytes` is unowned: `read` keeps
+    /// the file's bytes alive while its lines are processed, and lines made
+    /// from it take their own reference.
     private struct PhysicalLine {
-        var file = ""
-        var number = 0
-        var includedFrom: [IncludeSite] = []
-        var bytes: SharedBytes?
-        var start = 0
-        var end = 0
+        unowned(unsafe) var context: FileContext
+        var number: Int32
+        unowned(unsafe) var bytes: SharedBytes
+        var start: Int
+        var end: Int
 
-        var source: TextStorage {
-            guard let bytes else { return .string("") }
-            return .slice(bytes, start: start, end: end)
-        }
+        var file: String { context.file }
+        var includedFrom: [IncludeSite] { context.includedFrom }
+        var sourceRange: Range<Int32> { Int32(start)..<Int32(end) }
+        var source: String { bytes.string(sourceRange) }
 
+        @inline(__always)
         func location(column: Int32) -> SourceLocation {
-            SourceLocation(file: file, line: number, column: Int(column), includedFrom: includedFrom)
+            SourceLocation(context: context, line: number, column: column)
         }
     }
 
-    private func read(_ bytes: [UInt8], path: String, includedFrom: [IncludeSite]) {
+    private mutating func read(_ bytes: [UInt8], path: String, includedFrom: [IncludeSite]) {
         totalBytes += bytes.count
         if totalBytes > options.maxTotalBytes {
             tooLarge(path)
@@ -153,24 +179,24 @@ public final class Preprocessor {
             definitions.currentDirectory = savedPWD
         }
 
-        shared.bytes.withUnsafeBufferPointer { buf in
+        let context = FileContext.interned(file: path, includedFrom: includedFrom)
+        let table = ByteClass.table
+        withExtendedLifetime(shared) { shared.bytes.withUnsafeBufferPointer { buf in
             let n = buf.count
             var lineStart = 0
-            var number = 0
+            var number: Int32 = 0
             while lineStart < n && !aborted {
                 number += 1
-                var i = lineStart
-                var hasNul = false
-                while i < n {
-                    let b = buf[i]
-                    if b == ASCII.lf { break }
-                    if b == 0 { hasNul = true }
-                    i += 1
+                var i = n
+                if let base = buf.baseAddress, let lf = memchr(base + lineStart, Int32(ASCII.lf), n - lineStart) {
+                    i = UnsafeRawPointer(lf).assumingMemoryBound(to: UInt8.self) - base
                 }
                 var contentEnd = i
                 while contentEnd > lineStart && buf[contentEnd - 1] == ASCII.cr { contentEnd -= 1 }
-                current = PhysicalLine(file: path, number: number, includedFrom: includedFrom,
-                                       bytes: shared, start: lineStart, end: contentEnd)
+                let classes = ByteClass.of(UnsafeBufferPointer(rebasing: buf[lineStart..<contentEnd]), table)
+                let hasNul = classes & ByteClass.nul != 0
+                current = PhysicalLine(context: context, number: number, bytes: shared,
+                                       start: lineStart, end: contentEnd)
                 let length = i - lineStart
                 lineStart = i + 1
                 if hasNul {
@@ -183,13 +209,13 @@ public final class Preprocessor {
                           column: 1, length: 1)
                     continue
                 }
-                physicalLine(buf, start: current.start, end: contentEnd)
+                physicalLine(buf, start: current.start, end: contentEnd, classes: classes)
             }
-        }
+        } }
     }
 
-    private func physicalLine(_ buf: UnsafeBufferPointer<UInt8>, start: Int, end: Int) {
-        let openQuote = Decommenter.decomment(buf, from: start, to: end, into: &work)
+    private mutating func physicalLine(_ buf: UnsafeBufferPointer<UInt8>, start: Int, end: Int, classes: UInt8) {
+        let openQuote = Decommenter.decomment(buf, from: start, to: end, classes: classes, into: &work)
         if pendingDefinition != nil {
             continueDefinition(physicallyEmpty: start == end)
             return
@@ -204,7 +230,7 @@ public final class Preprocessor {
     /// One more physical line while a multi-line definition is open. As
     /// observed on 2.2.7, a physically empty line ends the definition; a
     /// line that is empty only once its comment is gone is passed over.
-    private func continueDefinition(physicallyEmpty: Bool) {
+    private mutating func continueDefinition(physicallyEmpty: Bool) {
         guard var def = pendingDefinition else { return }
         if physicallyEmpty {
             definitions.define(def.name, def.value)
@@ -226,7 +252,7 @@ public final class Preprocessor {
         }
     }
 
-    private func process(_ input: LineBuffer, depth: Int) {
+    private mutating func process(_ input: LineBuffer, depth: Int) {
         if aborted { return }
         var line = input
         // @ID / @^ID: keep the rest only for (or except for) this config-id.
@@ -244,16 +270,20 @@ public final class Preprocessor {
         }
         let first = line.bytes[0]
         if first == ASCII.dollar, define(line) { return }
-        if first == ASCII.tilde, let spec = SequenceSpec.parse(line, expand: expandFully) {
-            switch spec {
-            case .failure(let e):
-                error(e.message, column: line.columns[0], length: 4)
-            case .success(let s):
-                sequence(s, at: line.columns[0], depth: depth)
+        if first == ASCII.tilde {
+            var defs = definitions
+            if let spec = SequenceSpec.parse(line, expand: { ReaderState.expandFully($0, &defs) }) {
+                definitions = defs
+                switch spec {
+                case .failure(let e):
+                    error(e.message, column: line.column(0), length: 4)
+                case .success(let s):
+                    sequence(s, at: line.column(0), depth: depth)
+                }
+                return
             }
-            return
         }
-        if line.bytes.contains(ASCII.dollar) {
+        if line.contains(ByteClass.dollar) {
             var expanded = line
             var changed = false
             var passes = 0
@@ -265,14 +295,14 @@ public final class Preprocessor {
                     expanded = next
                     changed = true
                     passes += 1
-                    if passes > Preprocessor.maxSubstitutionPasses || expanded.count > Preprocessor.maxExpandedLineLength {
+                    if passes > ReaderState.maxSubstitutionPasses || expanded.count > ReaderState.maxExpandedLineLength {
                         error("expanding this line does not terminate - is a definition written in terms of itself?",
-                              column: line.columns[0], length: 1)
+                              column: line.column(0), length: 1)
                         return
                     }
                 case .badRandom(let text):
                     error("\(text): ${_RANDOM} takes [MIN [MAX]], whole numbers with MIN <= MAX",
-                          column: line.columns[0], length: 1)
+                          column: line.column(0), length: 1)
                     break substitution
                 }
             }
@@ -285,7 +315,7 @@ public final class Preprocessor {
     }
 
     /// `$NAME=value`; false when the line is not a definition.
-    private func define(_ line: LineBuffer) -> Bool {
+    private mutating func define(_ line: LineBuffer) -> Bool {
         var i = 1
         guard i < line.count, ASCII.isNameStart(line.bytes[i]) else { return false }
         while i < line.count && ASCII.isNameByte(line.bytes[i]) { i += 1 }
@@ -305,24 +335,24 @@ public final class Preprocessor {
     }
 
     /// `~SEQ`/`~LST` parameters may use single-line definitions.
-    private func expandFully(_ line: LineBuffer) -> LineBuffer {
+    private static func expandFully(_ line: LineBuffer, _ definitions: inout Definitions) -> LineBuffer {
         var current = line
-        for _ in 0..<Preprocessor.maxSubstitutionPasses {
+        for _ in 0..<ReaderState.maxSubstitutionPasses {
             guard case .changed(let next) = definitions.substitute(current),
-                  next.count <= Preprocessor.maxExpandedLineLength else { break }
+                  next.count <= ReaderState.maxExpandedLineLength else { break }
             current = next
         }
         return current
     }
 
-    private func sequence(_ spec: SequenceSpec, at column: Int32, depth: Int) {
+    private mutating func sequence(_ spec: SequenceSpec, at column: Int32, depth: Int) {
         let count = spec.iterations
         let budget = Int64(options.maxTotalBytes - totalBytes)
         if count > 1_000_000 || count * Int64(max(1, spec.rest.count)) > budget {
             error("~SEQ/~LST would produce \(count) lines - refusing", column: column, length: 4)
             return
         }
-        if depth >= Preprocessor.maxExpansionDepth {
+        if depth >= ReaderState.maxExpansionDepth {
             error("~SEQ/~LST nested too deeply", column: column, length: 4)
             return
         }
@@ -336,10 +366,10 @@ public final class Preprocessor {
 
     /// The lines a substitution produced (several when a multi-line value
     /// was used): each is decommented again and processed from the start.
-    private func expandedLines(_ expanded: LineBuffer, depth: Int) {
-        if depth >= Preprocessor.maxExpansionDepth {
+    private mutating func expandedLines(_ expanded: LineBuffer, depth: Int) {
+        if depth >= ReaderState.maxExpansionDepth {
             error("definitions expand into each other too deeply - is a multi-line definition used inside itself?",
-                  column: expanded.columns.first ?? 1, length: 1)
+                  column: expanded.isEmpty ? 1 : expanded.column(0), length: 1)
             return
         }
         totalBytes += expanded.count
@@ -363,25 +393,28 @@ public final class Preprocessor {
     private static let includeWords: [[UInt8]] = ["include", "includer", "includem", "includew", "includeb", "includea"]
         .map { Array($0.utf8) }
 
-    private func emit(_ line: LineBuffer) {
+    private mutating func emit(_ line: LineBuffer) {
         let n = line.count
+        let mayHaveBraces = line.contains(ByteClass.brace)
         var start = 0
         while start < n {
             while start < n && ASCII.isBlank(line.bytes[start]) { start += 1 }
             if start >= n { return }
             if line.bytes[start] == 0x69 /* i */, include(line, at: start) { return }
-            var i = start
-            var inQuote = false
             var brace = -1
-            while i < n {
-                let b = line.bytes[i]
-                if b == ASCII.quote {
-                    inQuote.toggle()
-                } else if !inQuote && (b == ASCII.openBrace || b == ASCII.closeBrace) {
-                    brace = i
-                    break
+            if mayHaveBraces {
+                var i = start
+                var inQuote = false
+                while i < n {
+                    let b = line.bytes[i]
+                    if b == ASCII.quote {
+                        inQuote.toggle()
+                    } else if !inQuote && (b == ASCII.openBrace || b == ASCII.closeBrace) {
+                        brace = i
+                        break
+                    }
+                    i += 1
                 }
-                i += 1
             }
             if brace < 0 {
                 makeLine(line, start, n)
@@ -398,13 +431,13 @@ public final class Preprocessor {
     }
 
     /// An `include` line: the rest of the line is the pattern.
-    private func include(_ line: LineBuffer, at start: Int) -> Bool {
+    private mutating func include(_ line: LineBuffer, at start: Int) -> Bool {
         var wordEnd = start
         while wordEnd < line.count && !ASCII.isBlank(line.bytes[wordEnd]) { wordEnd += 1 }
         guard let kind = IncludeCheck.forKeyword(line.bytes[start..<wordEnd]) else { return false }
         var p = wordEnd
         while p < line.count && ASCII.isBlank(line.bytes[p]) { p += 1 }
-        let column = line.columns[start]
+        let column = line.column(start)
         if p == line.count {
             error("'\(line.bytes[start..<wordEnd].string)' needs a file name or pattern", column: column,
                   length: wordEnd - start)
@@ -412,20 +445,20 @@ public final class Preprocessor {
         }
         let pattern = line.bytes[p...].string
         include(pattern: pattern, checks: kind.union(includeCheck), column: column,
-                patternColumn: line.columns[p], length: line.count - p)
+                patternColumn: line.column(p), length: line.count - p)
         return true
     }
 
-    private func include(pattern: String, checks: IncludeCheck, column: Int32, patternColumn: Int32, length: Int) {
+    private mutating func include(pattern: String, checks: IncludeCheck, column: Int32, patternColumn: Int32, length: Int) {
         guard let frame = frames.last else { return }
         let kind = IncludePattern(pattern)
         let full = PathText.join(frame.directory, pattern)
         let matches = host.glob(full)
-        let site = IncludeSite(file: current.file, line: current.number)
+        let site = IncludeSite(file: current.file, line: Int(current.number))
         let here = current
         func problem(_ message: String, unusable: Bool, notes: [String] = []) {
             let d = Diagnostic(.error, message, at: here.location(column: patternColumn),
-                               sourceLine: here.source.string, length: length, notes: notes)
+                               sourceLine: here.source, length: length, notes: notes)
             errorCount += 1
             if unusable { diagnostics.reportUnusable(d) } else { diagnostics.report(d) }
         }
@@ -485,70 +518,77 @@ public final class Preprocessor {
         current = here
     }
 
-    private func makeLine(_ line: LineBuffer, _ s: Int, _ e: Int) {
+    private mutating func makeLine(_ line: LineBuffer, _ s: Int, _ e: Int) {
         var start = s, end = e
         while start < end && ASCII.isBlank(line.bytes[start]) { start += 1 }
         while end > start && ASCII.isBlank(line.bytes[end - 1]) { end -= 1 }
         guard start < end else { return }
-        var tokens: [Token] = []
-        var i = start
-        while i < end {
-            let b = line.bytes[i]
-            if ASCII.isBlank(b) {
-                i += 1
-                continue
-            }
-            let column = line.columns[i]
-            if b == ASCII.openBrace || b == ASCII.closeBrace {
-                tokens.append(token(line, i, i + 1, column: column, quoted: false))
-                i += 1
-            } else if b == ASCII.quote {
-                var j = i + 1
-                // An unmatched quote was reported when the line was decommented.
-                while j < end && line.bytes[j] != ASCII.quote { j += 1 }
-                tokens.append(token(line, i + 1, j, column: column, quoted: true))
-                i = min(j + 1, end)
-            } else {
-                var j = i + 1
-                while j < end {
-                    let c = line.bytes[j]
-                    if ASCII.isBlank(c) || c == ASCII.quote || c == ASCII.openBrace || c == ASCII.closeBrace { break }
-                    j += 1
+        // Tokens are gathered in a scratch array and copied out at their
+        // exact size: one allocation per line instead of one per doubling.
+        scratch.removeAll(keepingCapacity: true)
+        let table = ByteClass.table
+        let stop = ByteClass.blank | ByteClass.quote | ByteClass.brace
+        line.bytes.withUnsafeBufferPointer { bytes in
+            var i = start
+            while i < end {
+                let b = bytes[i]
+                let c = table[Int(b)]
+                if c & ByteClass.blank != 0 {
+                    i += 1
+                    continue
                 }
-                tokens.append(token(line, i, j, column: column, quoted: false))
-                i = j
+                let column = line.column(i)
+                if c & ByteClass.brace != 0 {
+                    scratch.append(token(bytes, i, i + 1, column: column, quoted: false))
+                    i += 1
+                } else if b == ASCII.quote {
+                    // An unmatched quote was reported when the line was decommented.
+                    var j = i + 1
+                    while j < end && bytes[j] != ASCII.quote { j += 1 }
+                    scratch.append(token(bytes, i + 1, j, column: column, quoted: true))
+                    i = min(j + 1, end)
+                } else {
+                    var j = i + 1
+                    while j < end && table[Int(bytes[j])] & stop == 0 { j += 1 }
+                    scratch.append(token(bytes, i, j, column: column, quoted: false))
+                    i = j
+                }
             }
         }
-        guard let first = tokens.first else { return }
-        let text = textStorage(line, start, end)
+        guard let first = scratch.first else { return }
+        let tokens = Array(scratch)
+        let (range, owned) = textRange(line, start, end)
         trackBlocks(tokens)
-        sink(LogicalLine(tokens: tokens, text: text, source: current.source, location: first.location))
+        sink(LogicalLine(tokens: tokens, bytes: current.bytes, text: range, ownedText: owned,
+                         source: current.sourceRange, location: first.location))
     }
 
     @inline(__always)
-    private func token(_ line: LineBuffer, _ s: Int, _ e: Int, column: Int32, quoted: Bool) -> Token {
-        Token(String(decoding: line.bytes[s..<e], as: UTF8.self), at: current.location(column: column), quoted: quoted)
+    private func token(_ bytes: UnsafeBufferPointer<UInt8>, _ s: Int, _ e: Int, column: Int32, quoted: Bool) -> Token {
+        Token(String(decoding: UnsafeBufferPointer(rebasing: bytes[s..<e]), as: UTF8.self),
+              at: current.location(column: column), quoted: quoted)
     }
 
     /// The line's text as a slice of the file when it is unchanged from it
     /// (the usual case), else as a String of its own.
-    private func textStorage(_ line: LineBuffer, _ s: Int, _ e: Int) -> TextStorage {
-        if let bytes = current.bytes {
-            let first = Int(line.columns[s])
-            let last = Int(line.columns[e - 1])
-            let rawStart = current.start + first - 1
-            let rawEnd = current.start + last
-            if last - first == e - 1 - s, rawStart >= current.start, rawEnd <= current.end,
-               bytes.bytes[rawStart..<rawEnd].elementsEqual(line.bytes[s..<e]) {
-                return .slice(bytes, start: rawStart, end: rawEnd)
-            }
+    private mutating func textRange(_ line: LineBuffer, _ s: Int, _ e: Int) -> (Range<Int32>, String?) {
+        let first = Int(line.column(s))
+        let rawStart = current.start + first - 1
+        if line.isUnchanged {
+            return (Int32(rawStart)..<Int32(rawStart + (e - s)), nil)
         }
-        return .string(String(decoding: line.bytes[s..<e], as: UTF8.self))
+        let last = Int(line.column(e - 1))
+        let rawEnd = current.start + last
+        if last - first == e - 1 - s, rawStart >= current.start, rawEnd <= current.end,
+           current.bytes.bytes[rawStart..<rawEnd].elementsEqual(line.bytes[s..<e]) {
+            return (Int32(rawStart)..<Int32(rawEnd), nil)
+        }
+        return (0..<0, String(decoding: line.bytes[s..<e], as: UTF8.self))
     }
 
     /// Follows block nesting well enough to apply `include_check` and
     /// `random_seed` where keepalived does: inside global_defs.
-    private func trackBlocks(_ tokens: [Token]) {
+    private mutating func trackBlocks(_ tokens: [Token]) {
         let first = tokens[0].text
         if tokens.count == 1 && first == "}" {
             if !openBlocks.isEmpty { openBlocks.removeLast() }
@@ -572,24 +612,24 @@ public final class Preprocessor {
 
     // MARK: Problems
 
-    private func error(_ message: String, column: Int32, length: Int, notes: [String] = []) {
+    private mutating func error(_ message: String, column: Int32, length: Int, notes: [String] = []) {
         diagnostics.report(Diagnostic(.error, message, at: current.location(column: column),
-                                      sourceLine: current.source.string, length: length, notes: notes))
+                                      sourceLine: current.source, length: length, notes: notes))
         errorCount += 1
-        if errorCount >= Preprocessor.maxErrors && !aborted {
+        if errorCount >= ReaderState.maxErrors && !aborted {
             aborted = true
             diagnostics.report(Diagnostic(.fatal, "too many errors in the configuration text - stopped reading",
                                           at: current.location(column: 1)))
         }
     }
 
-    private func unterminatedQuote(_ line: LineBuffer) {
-        let column = line.bytes.lastIndex(of: ASCII.quote).map { line.columns[$0] } ?? 1
+    private mutating func unterminatedQuote(_ line: LineBuffer) {
+        let column = line.bytes.lastIndex(of: ASCII.quote).map { line.column($0) } ?? 1
         error("unterminated quote", column: column, length: 1,
               notes: ["a '\"' opens a string that must close on the same line"])
     }
 
-    private func tooLarge(_ path: String) {
+    private mutating func tooLarge(_ path: String) {
         guard !aborted else { return }
         aborted = true
         diagnostics.report(Diagnostic(.fatal,
