@@ -10,6 +10,7 @@ let package = Package(
     products: [
         .executable(name: "kaconf", targets: ["kaconf"]),
         .executable(name: "vrrpd", targets: ["vrrpd"]),
+        .executable(name: "keepalived", targets: ["keepalived"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -35,6 +36,15 @@ let package = Package(
         .target(name: "Posix", dependencies: ["CShim"]),
         .target(name: "Wire", dependencies: ["Codec", "Posix", "CShim"]),
         .target(name: "Reactor", dependencies: ["Posix", "CShim"]),
+        .target(name: "Sandbox", dependencies: ["Posix", "CShim", "CCap", "CSeccomp"]),
+        // The supervisor's decisions, as pure code on an injected clock.
+        .target(name: "Supervision", dependencies: ["Wire", "Reactor", "Posix", "ConfigModel"]),
+        // What every program shares: logging, pid files, profiles, scripts, links.
+        .target(name: "DaemonSupport", dependencies: [
+            "Posix", "Wire", "Reactor", "Sandbox", "ConfigModel", "CShim",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
 
         // MARK: VRRP (pure protocol logic: codec, validation, state machine)
         .target(name: "VRRP", dependencies: ["ConfigModel"]),
@@ -52,9 +62,20 @@ let package = Package(
         ]),
 
         .executableTarget(name: "vrrpd", dependencies: [
-            "VRRPService", "VRRP", "ConfigModel", "Reactor", "Posix", "Wire", "CShim",
+            "VRRPService", "VRRP", "ConfigModel", "Reactor", "Posix", "Wire", "CShim", "DaemonSupport", "Sandbox",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
+        ]),
+        .executableTarget(name: "keepalived", dependencies: [
+            "Supervision", "DaemonSupport", "Wire", "Reactor", "Sandbox", "Posix", "ConfigModel", "Codec", "CShim",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        // TEST-ONLY: a stand-in daemon for the supervisor's tests (not installed).
+        .executableTarget(name: "ka-testchild", dependencies: [
+            "DaemonSupport", "Wire", "Reactor", "Sandbox", "Posix",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
         // MARK: Tests
@@ -65,6 +86,12 @@ let package = Package(
         .testTarget(name: "ConfigModelTests", dependencies: ["ConfigModel"]),
         .testTarget(name: "WireTests", dependencies: ["Wire", "Codec", "Posix"]),
         .testTarget(name: "ReactorTests", dependencies: ["Reactor", "Posix"]),
+        .testTarget(name: "SupervisionTests", dependencies: ["Supervision", "Wire", "Reactor", "Posix", "ConfigModel"]),
+        .testTarget(name: "SandboxTests", dependencies: ["Sandbox", "Posix", "TestSupport"]),
+        .testTarget(name: "DaemonSupportTests", dependencies: ["DaemonSupport", "Wire", "Reactor", "Posix", "ConfigModel", "TestSupport",
+                                                              .product(name: "Logging", package: "swift-log")]),
+        // The supervisor and the sandbox, run for real (as root) with ka-testchild.
+        .testTarget(name: "SupervisorTests", dependencies: ["TestSupport", "ConfigModel", "Codec", "Supervision"]),
         .testTarget(name: "KeepalivedConfigTests", dependencies: ["KeepalivedConfig", "ConfigModel"]),
         .testTarget(name: "VRRPTests", dependencies: ["VRRP", "ConfigModel"]),
         .testTarget(name: "NetlinkTests", dependencies: ["Netlink", "ConfigModel", "TestSupport"]),

@@ -9,4 +9,5 @@
 #include "shim_linux.h"
 #include "shim_net.h"
 #include "shim_sched.h"
+#include "shim_syslog.h"
 #endif
