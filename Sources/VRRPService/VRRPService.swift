@@ -101,8 +101,9 @@ public final class VRRPService {
 
     /// Graceful stop: priority-0 adverts from masters, addresses released
     /// unless told to keep them.
-    public func shutdown() {
-        for name in order { stopInstance(name, release: options.releaseAddressesOnStop) }
+    public func shutdown(releaseAddresses: Bool? = nil) {
+        let release = releaseAddresses ?? options.releaseAddressesOnStop
+        for name in order { stopInstance(name, release: release) }
         gratuitousQueue.cancel()
         if let w = monitorWatch { reactor.unwatch(w) }
     }

@@ -82,7 +82,8 @@ struct KaconfRunner {
         }
         let spec = SpawnSpec(path: args[0], arguments: args, environment: ["PATH=/usr/sbin:/usr/bin:/sbin:/bin"],
                              descriptors: [-1, -1, errPipe.second.rawValue], identity: identity,
-                             capabilities: identity == nil ? .none : CapabilitySet([.dacReadSearch]))
+                             capabilities: identity == nil ? .none : CapabilitySet([.dacReadSearch]),
+                             limitBoundingSet: identity != nil)
         let child: ChildProcess
         do { child = try ChildProcess.spawn(spec) } catch {
             throw ConfigError(description: "cannot run kaconf: \(error)")

@@ -13,7 +13,7 @@ enum StatusReport {
         let realNow = time(nil)
         let instances = snaps.map { s in
             VRRPInstanceStatus(
-                name: s.settings.name, state: VRRPState(rawValue: s.state.rawValue) ?? .initial,
+                name: s.settings.name, state: Wire.VRRPState(rawValue: s.state.rawValue) ?? .initial,
                 wantState: s.settings.initialStateMaster || s.settings.isOwner ? .master : .backup,
                 priority: s.settings.priority, effectivePriority: s.effectivePriority,
                 interface: s.settings.interface ?? "", virtualRouterID: s.settings.vrid,

@@ -162,6 +162,27 @@ struct VRRPAcceptanceTests {
         #expect(fault.lowerBound < backup.lowerBound)
     }
 
+    @Test func vrrpdRunsAsItsUserWithExactlyItsTwoCapabilitiesAndSeccomp() throws {
+        let lab = try VRRPLab("sb", routers: 1)
+        defer { lab.close() }
+        try lab.start(1, .ours, [InstanceConfig(priority: 100)])
+        let pid = try #require(lab.router(1).process?.pid)
+        // The process we started is `ip netns exec`, which execs vrrpd in place.
+        #expect(lab.waitUntil(timeout: 5) { lab.router(1).log.contains("sandbox:") })
+        let status = try String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)
+        let fields = Dictionary(status.split(separator: "\n").compactMap { line -> (String, String)? in
+            let parts = line.split(separator: ":", maxSplits: 1)
+            return parts.count == 2 ? (String(parts[0]), parts[1].trimmingCharacters(in: .whitespaces)) : nil
+        }, uniquingKeysWith: { a, _ in a })
+        let uid = try TestSupport.sh("id -u keepalived-vrrpd").trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(fields["Uid"]?.split(separator: "\t").map(String.init) == [uid, uid, uid, uid])
+        // CAP_NET_ADMIN (12) and CAP_NET_RAW (13) only.
+        #expect(fields["CapEff"] == "0000000000003000" && fields["CapPrm"] == "0000000000003000")
+        #expect(fields["CapBnd"] == "0000000000003000" && fields["CapInh"] == "0000000000000000")
+        #expect(fields["CapAmb"] == "0000000000000000")
+        #expect(fields["NoNewPrivs"] == "1" && fields["Seccomp"] == "2")
+    }
+
     @Test func startUpRemovesLeftoverAddressesOfAKilledVrrpd() throws {
         let lab = try VRRPLab("lo", routers: 1)
         defer { lab.close() }
