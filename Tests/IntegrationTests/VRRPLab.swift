@@ -8,6 +8,8 @@ import TestSupport
 enum Implementation: String, CustomStringConvertible, Sendable {
     case ours = "vrrpd"
     case keepalived
+    /// Our vrrpd under our keepalived supervisor (`keepalived -P`).
+    case supervised = "vrrpd under the supervisor"
     var description: String { rawValue }
 }
 
@@ -111,6 +113,11 @@ final class VRRPLab: @unchecked Sendable {
         case .keepalived:
             argv = ["/usr/sbin/keepalived", "-n", "-l", "-D", "-P", "-f", r.configFile, "-p", dir.file("\(tag).pid"),
                     "-r", r.keepalivedChildPidFile]
+        case .supervised:
+            let compiled = dir.file("\(tag).kacf")
+            try TestSupport.sh("\(TestEnvironment.binary("kaconf")) compile --offline \(r.configFile) -o \(compiled)")
+            argv = [TestEnvironment.binary("keepalived"), "-n", "-l", "-G", "-P", "-f", compiled,
+                    "-p", dir.file("\(tag).pid"), "-r", r.keepalivedChildPidFile]
         }
         r.started = Date()
         r.process = try r.ns.spawn(argv, outputFile: r.logFile)
@@ -122,11 +129,24 @@ final class VRRPLab: @unchecked Sendable {
         r.process?.signal(SIGHUP)
     }
 
+    /// The pid of the supervised vrrpd (from the supervisor's -r pid file).
+    func supervisedVrrpd(_ i: Int) -> Int32? {
+        (try? String(contentsOfFile: router(i).keepalivedChildPidFile, encoding: .utf8))
+            .flatMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+    }
+
     /// kill -9 of the process that sends adverts (for keepalived its VRRP
     /// child, with the parent stopped first so it cannot respawn or signal it).
     func kill9(_ i: Int) {
         let r = router(i)
         guard let p = r.process else { return }
+        if r.implementation == .supervised, let child = supervisedVrrpd(i) {
+            kill(p.pid, SIGKILL)
+            kill(child, SIGKILL)
+            p.process.waitUntilExit()
+            r.process = nil
+            return
+        }
         if r.implementation == .keepalived {
             kill(p.pid, SIGSTOP)
             if let text = try? String(contentsOfFile: r.keepalivedChildPidFile, encoding: .utf8),
