@@ -30,10 +30,20 @@ final class GratuitousQueue {
         if timer == nil { drain() }
     }
 
+    /// At most this many frames per turn of the reactor, so a burst for many
+    /// instances never holds up an advert that falls due meanwhile.
+    static let framesPerTurn = 16
+
     /// Sends until a frame asks for spacing, then waits that long.
     private func drain() {
         timer = nil
+        var sent = 0
         while !pending.isEmpty {
+            if sent == GratuitousQueue.framesPerTurn {
+                timer = service.reactor.schedule(after: .zero) { [unowned self] in self.drain() }
+                return
+            }
+            sent += 1
             let next = pending.removeFirst()
             do {
                 try service.linkLayer.send(next.frame, interfaceIndex: next.interfaceIndex)
