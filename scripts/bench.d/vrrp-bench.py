@@ -228,7 +228,8 @@ def cost(impl, n, seconds):
         time.sleep(seconds)
         c1, t1 = cpu_seconds(pid), time.time()
         rss, pss = memory(pid)
-        frames = [f for f in cap.frames() if f[2] == "advert" and t0 <= f[0] <= t1]
+        # Priority-0 adverts belong to a stop, not to the cadence.
+        frames = [f for f in cap.frames() if f[2] == "advert" and f[4] != 0 and t0 <= f[0] <= t1]
         by_vrid = {}
         for f in frames:
             by_vrid.setdefault(f[3], []).append(f[0])
