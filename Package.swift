@@ -9,6 +9,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "kaconf", targets: ["kaconf"]),
+        .executable(name: "vrrpd", targets: ["vrrpd"]),
         .executable(name: "keepalived", targets: ["keepalived"]),
         .executable(name: "ka-script-host", targets: ["ka-script-host"]),
         .executable(name: "genhash", targets: ["genhash"]),
@@ -46,6 +47,15 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+
+        // MARK: VRRP (pure protocol logic: codec, validation, state machine)
+        .target(name: "VRRP", dependencies: ["ConfigModel"]),
+        // rtnetlink (addresses, links); the IPVS part adds generic netlink.
+        .target(name: "Netlink", dependencies: ["Posix", "CShim", "ConfigModel"]),
+        // vrrpd's sockets: raw IP for adverts, AF_PACKET for gratuitous ARP / NA.
+        .target(name: "VRRPIO", dependencies: ["VRRP", "Posix", "CShim", "ConfigModel"]),
+        // vrrpd's engine: instances on the reactor, carried out over VRRPIO and Netlink.
+        .target(name: "VRRPService", dependencies: ["VRRP", "VRRPIO", "Netlink", "Reactor", "Posix", "ConfigModel"]),
         // MARK: HTTP and TLS client, no I/O of its own (genhash and checkd drive it)
         .target(name: "HTTPClient", dependencies: ["COpenSSL"]),
 
@@ -55,6 +65,11 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
+        .executableTarget(name: "vrrpd", dependencies: [
+            "VRRPService", "VRRP", "ConfigModel", "Reactor", "Posix", "Wire", "CShim", "DaemonSupport", "Sandbox",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .executableTarget(name: "keepalived", dependencies: [
             "Supervision", "DaemonSupport", "Wire", "Reactor", "Sandbox", "Posix", "ConfigModel", "Codec", "CShim",
             .product(name: "Logging", package: "swift-log"),
@@ -79,9 +94,9 @@ let package = Package(
                           linkerSettings: [.unsafeFlags(["-static-stdlib"])]),
 
         // MARK: Tests
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["CShim"], path: "Tests/TestSupport"),
         // Namespace, reference-interop and VM-result tests; one file per area.
-        .testTarget(name: "IntegrationTests", dependencies: ["TestSupport"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["TestSupport", "CShim"]),
         .testTarget(name: "CodecTests", dependencies: ["Codec"]),
         .testTarget(name: "ConfigModelTests", dependencies: ["ConfigModel"]),
         .testTarget(name: "WireTests", dependencies: ["Wire", "Codec", "Posix"]),
@@ -94,6 +109,9 @@ let package = Package(
         .testTarget(name: "SupervisorTests", dependencies: ["TestSupport", "ConfigModel", "Codec", "Supervision"],
                     exclude: ["golden"]),
         .testTarget(name: "KeepalivedConfigTests", dependencies: ["KeepalivedConfig", "ConfigModel"]),
+        .testTarget(name: "VRRPTests", dependencies: ["VRRP", "ConfigModel"]),
+        .testTarget(name: "NetlinkTests", dependencies: ["Netlink", "ConfigModel", "TestSupport"]),
+        .testTarget(name: "VRRPIOTests", dependencies: ["VRRPIO", "VRRP", "ConfigModel", "TestSupport"]),
         .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "COpenSSL"]),
     ]
 )

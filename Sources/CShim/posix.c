@@ -2,7 +2,6 @@
 #include "shim_posix.h"
 #include <unistd.h>
 #include <sys/syscall.h>
-#include <sched.h>
 
 int cshim_pipe2(int fds[2], int flags) { return pipe2(fds, flags); }
 int cshim_close_range(unsigned int first, unsigned int last, int flags) {
@@ -10,4 +9,3 @@ int cshim_close_range(unsigned int first, unsigned int last, int flags) {
 }
 int cshim_setresuid(uid_t r, uid_t e, uid_t s) { return setresuid(r, e, s); }
 int cshim_setresgid(gid_t r, gid_t e, gid_t s) { return setresgid(r, e, s); }
-int cshim_setns_net(int fd) { return setns(fd, CLONE_NEWNET); }

@@ -8,6 +8,4 @@ int cshim_pipe2(int fds[2], int flags);
 int cshim_close_range(unsigned int first, unsigned int last, int flags);
 int cshim_setresuid(uid_t r, uid_t e, uid_t s);
 int cshim_setresgid(gid_t r, gid_t e, gid_t s);
-// setns(2) into a network namespace (CLONE_NEWNET).
-int cshim_setns_net(int fd);
 #endif
