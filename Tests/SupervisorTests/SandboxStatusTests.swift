@@ -85,3 +85,48 @@ extension RunsProcesses {
     }
 }
 }
+
+/// The real daemons, as they land: started by the real supervisor from the
+/// build directory, each with a configuration that needs only it, in a
+/// namespace of its own with an eth0.
+extension RunsProcesses {
+@Suite(needsRoot) struct SandboxedRealDaemons {
+    static func installed(_ name: String) -> Bool { FileManager.default.isExecutableFile(atPath: TestEnvironment.binary(name)) }
+
+    static func vrrpConfig() -> CompiledConfig {
+        var c = CompiledConfig()
+        var vi = VRRPInstance(name: "VI_SANDBOX")
+        vi.interface = "eth0"
+        vi.virtualRouterId = 77
+        vi.priority = 100
+        vi.virtualIpaddress = [AddressEntry(prefix: IPPrefix(address: .v4(IPv4Address(10, 77, 0, 100)), length: 24))]
+        c.config.vrrpInstances = [vi]
+        return c
+    }
+
+    @Test(.enabled(if: installed("vrrpd"), "vrrpd is not built"))
+    func vrrpdUnderTheSupervisorShowsExactlyItsCapabilitiesNoNewPrivsAndSeccomp() throws {
+        let ns = try Netns("kasb")
+        defer { ns.remove() }
+        try ns.sh("ip link add eth0 type veth peer name peer0 && ip link set eth0 up && ip link set peer0 up && ip addr add 10.77.0.1/24 dev eth0")
+        let dir = try TempDirectory("ka-sb-vrrpd")
+        defer { dir.remove() }
+        let conf = dir.file("vrrp.kacf")
+        try Harness.writeCompiled(Self.vrrpConfig(), to: conf)
+        let p = try ns.spawn([TestEnvironment.binary("keepalived"), "-n", "-l", "-G", "-P", "-f", conf,
+                              "-p", dir.file("k.pid"), "-r", dir.file("vrrp.pid"), "-c", dir.file("c.pid"),
+                              "--policy-dir", TestEnvironment.packageRoot.appendingPathComponent("policies").path],
+                             outputFile: dir.file("log"))
+        defer { p.stop(grace: 10) }
+        #expect(waitUntil(timeout: 15) { p.output.contains("vrrpd runs configuration generation 1") }, "\(p.output)")
+        let vrrpPid = Int32((try? String(contentsOfFile: dir.file("vrrp.pid"), encoding: .utf8))?
+            .trimmingCharacters(in: .whitespacesAndNewlines) ?? "") ?? 0
+        #expect(vrrpPid > 0)
+        SandboxedPrograms().check(vrrpPid, as: "vrrpd")
+        // The supervisor itself is the ip-netns-exec's child: its pid file says which.
+        let kPid = Int32((try? String(contentsOfFile: dir.file("k.pid"), encoding: .utf8))?
+            .trimmingCharacters(in: .whitespacesAndNewlines) ?? "") ?? 0
+        SandboxedPrograms().check(kPid, as: "keepalived")
+    }
+}
+}
