@@ -58,6 +58,7 @@ final class Supervisor {
     var stopTimer: TimerID?
     var exitStatus: Int32 = 0
     var shuttingDown = false
+    var finishing = false
 
     init(settings: Settings, compiled: CompiledConfig, compiler: ConfigCompiler, reactor: Reactor, logger: Logger) {
         self.settings = settings
@@ -84,8 +85,29 @@ final class Supervisor {
         for p in wanted where !isInstalled(p) {
             throw SupervisorFailure("\(p) is needed by this configuration but not installed at \(daemonPath(p))")
         }
-        perform(supervision.start(wanted, now: now))
-        logger.info("Startup complete")
+        // keepalived runs global_defs' startup_script before anything else.
+        runOwnScript(compiled.config.global.startupScript, name: "startup_script",
+                     timeout: compiled.config.global.startupScriptTimeout) { [unowned self] in
+            self.perform(self.supervision.start(wanted, now: self.now))
+            self.logger.info("Startup complete")
+        }
+    }
+
+    /// Runs one of the supervisor's own scripts (startup_script,
+    /// shutdown_script) as a daemon's script is run, then `then`.
+    func runOwnScript(_ script: Script?, name: String, timeout: Int, then: @escaping () -> Void) {
+        guard var script else { return then() }
+        if script.timeout == nil { script.timeout = .seconds(Int64(timeout)) }
+        let job: ScriptJob
+        do { job = try ScriptRules.job(for: script, arguments: [], global: compiled.config.global) } catch {
+            logger.error("\(name) not run: \(error)")
+            return then()
+        }
+        logger.info("running \(name) as \(job.user): \(job.argv.joined(separator: " "))")
+        scripts.run(job) { [weak self] outcome in
+            self?.logger.info("\(name) \(outcome)")
+            then()
+        }
     }
 
     func daemonPath(_ p: ProgramName) -> String { "\(settings.daemonDirectory)/\(p.rawValue)" }
@@ -427,10 +449,15 @@ final class Supervisor {
             stopSequence = [p]
             return continueShutdown()
         }
-        if children.isEmpty {
+        if children.isEmpty && !finishing {
+            finishing = true
             scripts.killAll()
-            logger.info("Stopped keepalived-swift")
-            reactor.stop()
+            // keepalived runs shutdown_script once the children are gone.
+            runOwnScript(compiled.config.global.shutdownScript, name: "shutdown_script",
+                         timeout: compiled.config.global.shutdownScriptTimeout) { [unowned self] in
+                self.logger.info("Stopped keepalived-swift")
+                self.reactor.stop()
+            }
         }
     }
 

@@ -277,3 +277,27 @@ extension RunsProcesses {
     }
 }
 }
+
+extension RunsProcesses {
+@Suite(needsRoot) struct SupervisorOwnScripts {
+    @Test func startupScriptRunsBeforeTheDaemonsAndShutdownScriptAfterThem() throws {
+        let d = try TempDirectory("ka-own")
+        defer { d.remove() }
+        chmod(d.path, 0o777)
+        var c = Fixtures.vrrpOnly()
+        c.config.global.startupScript = Fixtures.script(10, ["/bin/sh", "-c", "echo startup >> \(d.file("order"))"], user: "nobody")
+        c.config.global.shutdownScript = Fixtures.script(11, ["/bin/sh", "-c", "echo shutdown >> \(d.file("order"))"], user: "nobody")
+        c.scripts = [c.config.global.startupScript!, c.config.global.shutdownScript!]
+        let h = try Harness("own-scripts", config: c)
+        defer { h.stop() }
+        try h.start()
+        #expect(h.waitForEvent("vrrpd") { $0.contains(" applied 1 ") } != nil)
+        #expect((try? String(contentsOfFile: d.file("order"), encoding: .utf8)) == "startup\n")
+        #expect(h.log.range(of: "startup_script exited with status 0")!.lowerBound < h.log.range(of: "Starting vrrpd child process")!.lowerBound)
+        kill(h.process!.pid, SIGTERM)
+        #expect(waitUntil(timeout: 15) { !(h.process?.isRunning ?? false) })
+        #expect((try? String(contentsOfFile: d.file("order"), encoding: .utf8)) == "startup\nshutdown\n")
+        #expect(h.log.range(of: "vrrpd (pid")!.lowerBound < h.log.range(of: "running shutdown_script")!.lowerBound)
+    }
+}
+}
