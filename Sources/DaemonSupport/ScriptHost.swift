@@ -96,7 +96,8 @@ public final class ScriptHost {
                 if let e = a.error { logger.error("\(program) refused configuration \(a.generation): \(e)") }
             case .runScript(let r):
                 handle(r)
-            default:
+            case .hello, .helloReply, .configSlice, .shutdown, .statusRequest, .statusReply, .peerChange,
+                 .realServerVerdict, .realServerFullState, .virtualServerState, .vrrpStateChange, .scriptResult:
                 logger.error("\(m.type) from \(program) refused: a script host only runs scripts")
             }
         }
