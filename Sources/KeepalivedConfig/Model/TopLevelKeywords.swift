@@ -35,7 +35,12 @@ enum TopLevelKeywords {
         .values("linkbeat_interfaces") { m, l, _, b in
             if let e = b.linkbeatInterface(l) { m.linkbeatInterfaces.append(e) }
         },
-        named("vrrp_instance", VRRPKeywords.instance, \.vrrpInstances, \.vrrpInstances, VRRPInstance.init, recordKeywords: true),
+        named("vrrp_instance", VRRPKeywords.instance, \.vrrpInstances, \.vrrpInstances, VRRPInstance.init, recordKeywords: true,
+              finish: { vi, origin in
+                  // keepalived 2.2.7: state MASTER without a priority makes
+                  // the instance the address owner (its dump shows 255).
+                  if vi.state == .master && origin.keywords["priority"] == nil { vi.priority = 255 }
+              }),
         named("vrrp_script", TrackingKeywords.vrrpScript, \.vrrpScripts, \.vrrpScripts, VRRPScript.init),
         named("vrrp_track_process", TrackingKeywords.trackProcess, \.vrrpTrackProcesses, \.trackProcesses, TrackProcess.init),
         .values("interface_up_down_delays") { m, l, _, b in
@@ -64,9 +69,10 @@ enum TopLevelKeywords {
     static func named<S: NamedSection>(_ keyword: String, _ section: Section<S>,
                                        _ list: WritableKeyPath<KeepalivedConfiguration, [S]>,
                                        _ origins: WritableKeyPath<Origins, [Origin]>,
-                                       _ make: @escaping (String) -> S, recordKeywords: Bool = false) -> Keyword<KeepalivedConfiguration> {
+                                       _ make: @escaping (String) -> S, recordKeywords: Bool = false,
+                                       finish: ((inout S, Origin) -> Void)? = nil) -> Keyword<KeepalivedConfiguration> {
         Keyword(keyword, shape: .block(section.path)) { m, n, b in
-            b.namedBlock(n, section, into: &m, list, origins, kind: keyword, recordKeywords: recordKeywords, make)
+            b.namedBlock(n, section, into: &m, list, origins, kind: keyword, recordKeywords: recordKeywords, finish: finish, make)
         }
     }
 }
@@ -85,7 +91,8 @@ extension ModelBuilder {
     func namedBlock<S: NamedSection>(_ n: ConfigNode, _ section: Section<S>, into m: inout KeepalivedConfiguration,
                                      _ list: WritableKeyPath<KeepalivedConfiguration, [S]>,
                                      _ origins: WritableKeyPath<Origins, [Origin]>, kind: String,
-                                     recordKeywords: Bool = false, _ make: (String) -> S) {
+                                     recordKeywords: Bool = false, finish: ((inout S, Origin) -> Void)? = nil,
+                                     _ make: (String) -> S) {
         guard let nameToken = n.arguments.first else {
             error("\(n.keyword.text) needs a name", at: n.keyword, n, notes: ["keepalived would skip this block"])
             return
@@ -105,6 +112,7 @@ extension ModelBuilder {
         if recordKeywords {
             for c in children { origin.record(c) }
         }
+        finish?(&v, origin)
         m[keyPath: list].append(v)
         self.origins[keyPath: origins].append(origin)
     }
