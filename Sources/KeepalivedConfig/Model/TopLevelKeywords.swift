@@ -181,7 +181,7 @@ extension ModelBuilder {
         let t = l.tokens
         guard let first = t.first else { return nil }
         if first.text == "fwmark" {
-            guard t.count >= 2, let m = integer(t[1], line: l, what: "virtual_server_group fwmark", 1...Int64(UInt32.max)) else {
+            guard t.count >= 2, let m = integer(t[1], line: l, what: "virtual_server_group fwmark", 0...Int64(UInt32.max)) else {
                 if t.count < 2 { error("virtual_server_group: fwmark needs a number", at: first, line: l) }
                 return nil
             }
@@ -197,10 +197,6 @@ extension ModelBuilder {
         if t.count >= 2 {
             guard let p = self.port(t[1], line: l, what: "virtual_server_group port", allowZero: true) else { return nil }
             port = p
-        }
-        if t.count > 2 {
-            error("virtual_server_group: unexpected '\(t[2].text)'", at: t[2], line: l, notes: ["one entry per line: ADDRESS [PORT]"])
-            return nil
         }
         let text = first.text
         if text.contains("/") {
@@ -261,12 +257,12 @@ extension ModelBuilder {
     func upDownDelay(_ l: LogicalLine) -> InterfaceUpDownDelay? {
         let t = l.tokens
         guard let first = t.first else { return nil }
-        guard t.count >= 2 else {
-            error("interface_up_down_delays: \(first.text) needs a down delay in seconds", at: first, line: l)
-            return nil
-        }
         let range = Interval.zero...Interval.seconds(255)
-        guard let down = timer(t[1], line: l, what: "interface_up_down_delays down delay", range) else { return nil }
+        var down = Interval.zero
+        if t.count >= 2 {
+            guard let d = timer(t[1], line: l, what: "interface_up_down_delays down delay", range) else { return nil }
+            down = d
+        }
         var up = down
         if t.count >= 3 {
             guard let u = timer(t[2], line: l, what: "interface_up_down_delays up delay", range) else { return nil }
