@@ -64,7 +64,9 @@ extension ModelBuilder {
                 guard let v = value(k) else { return nil }
                 e.label = v.text
             case "peer":
-                guard let v = value(k), let p = addressPrefix(v, line: l, what: "\(what) peer") else { return nil }
+                // keepalived 2.2.7 takes a plain peer address here.
+                guard let v = value(k), let pa = address(v, line: l, what: "\(what) peer") else { return nil }
+                let p = IPPrefix(address: pa, length: pa.family == .inet ? 32 : 128)
                 // The prefix goes on the peer, not on the local address.
                 if first.text.contains("/") {
                     error("\(what): with a peer, give the prefix on the peer address, not on \(first.text)", at: first, line: l,
