@@ -49,6 +49,14 @@ enum ParityDeviations {
             probe: "include does-not-exist.conf\n" + minimal, keepalivedAccepts: true,
             explains: { _ in false }),
         ParityDeviation(
+            name: "an include loop is an error",
+            reason: "keepalived follows the loop until it runs out of file descriptors, skips the file that fails "
+                + "to open and carries on; kaconf reports the chain of includes",
+            // The probe is alone in its directory, so *.conf is itself; it holds
+            // nothing else, or each round of the loop would redefine it.
+            probe: "include *.conf\n", keepalivedAccepts: true,
+            explains: { _ in false }),
+        ParityDeviation(
             name: "a virtual_server naming an undefined virtual_server_group is an error",
             reason: "keepalived -t says nothing and runs a virtual server with no addresses; "
                 + "kaconf refuses a reference to a group that does not exist (model side)",
