@@ -264,7 +264,7 @@ enum CheckerKeywords {
             section.apply(b.children(n), to: &c, b)
             guard validate(&c, n, b) else { return }
             rs.checkers.append(wrap(c))
-            b.currentCheckerOrigins.append(Origin(n))
+            b.origins.checkers.append(Spot(n.keyword))
         }
     }
 }

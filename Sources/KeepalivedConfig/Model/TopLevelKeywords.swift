@@ -14,7 +14,7 @@ enum TopLevelKeywords {
         .int("child_wait_time", \.topLevel.childWaitTime, 0...Int64(Int32.max)),
         Keyword("global_defs", shape: .block(GlobalKeywords.section.path)) { m, n, b in
             GlobalKeywords.section.apply(b.children(n), to: &m.global, b)
-            for c in b.children(n) { b.origins.global[c.keyword.text] = c }
+            for c in b.children(n) { b.origins.global[c.keyword.text] = Spot(c.arguments.first ?? c.keyword) }
         },
         named("track_group", TrackingKeywords.trackGroup, \.trackGroups, \.trackGroups, TrackGroup.init),
         .values("static_ipaddress") { m, l, _, b in
@@ -103,7 +103,7 @@ extension ModelBuilder {
         let children = self.children(n)
         section.apply(children, to: &v, self)
         if recordKeywords {
-            for c in children { origin.keywords[c.keyword.text] = c }
+            for c in children { origin.record(c) }
         }
         m[keyPath: list].append(v)
         self.origins[keyPath: origins].append(origin)
@@ -136,15 +136,13 @@ extension ModelBuilder {
         var vs = VirtualServer(address: address)
         var origin = Origin(n)
         origin.sequence = topLevelSequence
-        currentRealServerOrigins = []
-        currentCheckerOriginsByServer = []
         let children = self.children(n)
         IPVSKeywords.virtualServer.apply(children, to: &vs, self)
-        for c in children where c.keyword.text != "real_server" { origin.keywords[c.keyword.text] = c }
+        for c in children where c.keyword.text != "real_server" { origin.record(c) }
+        // Exact capacity: a service's real servers are read once and kept.
+        vs.realServers = Array(vs.realServers[...])
         m.virtualServers.append(vs)
         origins.virtualServers.append(origin)
-        origins.realServers.append(currentRealServerOrigins)
-        origins.checkers.append(currentCheckerOriginsByServer)
     }
 
     /// `virtual_server_group NAME { entries }`.
