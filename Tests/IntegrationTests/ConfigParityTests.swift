@@ -240,7 +240,7 @@ func inParallel<T: Sendable, R: Sendable>(_ items: [T], width: Int, _ body: @esc
             }
         }
 
-        struct Row { var total = 0, agree = 0, deviation = 0, disagree = 0 }
+        struct Row { var total = 0, agree = 0, accepted = 0, deviation = 0, disagree = 0 }
         var rows: [String: Row] = [:]
         var disagreements: [String] = []
         var deviations: [String] = []
@@ -254,6 +254,7 @@ func inParallel<T: Sendable, R: Sendable>(_ items: [T], width: Int, _ body: @esc
             case .success(let verdict):
                 if verdict.agree {
                     rows[kind, default: Row()].agree += 1
+                    if verdict.keepalived == 0 { rows[kind, default: Row()].accepted += 1 }
                 } else if let d = ParityDeviations.all.first(where: { $0.explains(v) }) {
                     rows[kind, default: Row()].deviation += 1
                     deviations.append("\(v.name): \(d.name)")
@@ -269,16 +270,19 @@ func inParallel<T: Sendable, R: Sendable>(_ items: [T], width: Int, _ body: @esc
         }
 
         var table = "parity: kaconf lint --werror vs keepalived -t (exit 0 or not), seed \(Self.seed)\n"
-        table += "  " + "kind".padding(toLength: 22, withPad: " ", startingAt: 0) + "  total  agree  deviation  disagree\n"
+        table += "  " + "kind".padding(toLength: 22, withPad: " ", startingAt: 0)
+            + "  total  agree (both accept)  deviation  disagree\n"
         var total = Row()
         for kind in ["corpus file"] + DefectKind.allCases.map(\.rawValue) {
             guard let r = rows[kind] else { continue }
             table += "  " + kind.padding(toLength: 22, withPad: " ", startingAt: 0)
-                + String(format: "  %5d  %5d  %9d  %8d\n", r.total, r.agree, r.deviation, r.disagree)
-            total.total += r.total; total.agree += r.agree; total.deviation += r.deviation; total.disagree += r.disagree
+                + String(format: "  %5d  %5d (%11d)  %9d  %8d\n", r.total, r.agree, r.accepted, r.deviation, r.disagree)
+            total.total += r.total; total.agree += r.agree; total.accepted += r.accepted
+            total.deviation += r.deviation; total.disagree += r.disagree
         }
         table += "  " + "all".padding(toLength: 22, withPad: " ", startingAt: 0)
-            + String(format: "  %5d  %5d  %9d  %8d\n", total.total, total.agree, total.deviation, total.disagree)
+            + String(format: "  %5d  %5d (%11d)  %9d  %8d\n", total.total, total.agree, total.accepted, total.deviation,
+                     total.disagree)
         print(table)
         let report = table + "\ndisagreements:\n" + disagreements.joined(separator: "\n") + "\n\ndeviations:\n"
             + deviations.joined(separator: "\n") + "\n"
