@@ -603,9 +603,10 @@ struct ReaderState {
         guard openBlocks.count == 1 && openBlocks[0] else { return }
         let keyword = first.text
         if keyword == "include_check" {
-            switch IncludeCheck.parse(tokens.dropFirst().map(\.text)) {
-            case .success(let c): includeCheck = options.checkAllIncludes ? .all : c
-            case .failure(let e): error(e.message, column: Int32(tokens[0].location.column), length: keyword.utf8.count)
+            // A bad word is reported by the model side's global_defs checks;
+            // here the setting only takes effect when it is valid.
+            if case .success(let c) = IncludeCheck.parse(tokens.dropFirst().map(\.text)) {
+                includeCheck = options.checkAllIncludes ? .all : c
             }
         } else if keyword == "random_seed", tokens.count == 2, let seed = CNumber.parse(Array(tokens[1].text.utf8)) {
             definitions.random.reseed(UInt64(bitPattern: seed))
