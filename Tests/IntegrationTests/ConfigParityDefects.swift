@@ -27,10 +27,25 @@ struct ConfigVariant: Sendable {
     /// What was done, for the report: "priority 100 -> priority 256".
     var change: String
     var text: String
+    /// Run with `-i ID` / `--config-id ID`.
+    var configID: String? = nil
 
     var name: String {
-        guard let kind else { return origin }
-        return "\(origin):\(line) [\(kind.rawValue)] \(change)"
+        let id = configID.map { " -i \($0)" } ?? ""
+        guard let kind else { return origin + id }
+        return "\(origin):\(line) [\(kind.rawValue)] \(change)\(id)"
+    }
+
+    /// The config-ids a configuration's `@ID` / `@^ID` lines name.
+    static func configIDs(in text: String) -> [String] {
+        var ids = Set<String>()
+        for line in text.split(separator: "\n") {
+            let t = line.drop { $0 == " " || $0 == "\t" }
+            guard t.hasPrefix("@") else { continue }
+            let id = t.dropFirst().drop { $0 == "^" }.prefix { $0 != " " && $0 != "\t" }
+            if !id.isEmpty { ids.insert(String(id)) }
+        }
+        return ids.sorted()
     }
 }
 
