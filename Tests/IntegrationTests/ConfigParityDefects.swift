@@ -12,6 +12,10 @@ enum DefectKind: String, CaseIterable, Sendable {
     case undefinedReference = "undefined reference"
     case unknownKeyword = "unknown keyword"
     case duplicateVRID = "duplicate VRID"
+    /// Not a defect: the same configuration written differently (line ends,
+    /// brace placement, comments, definitions, conditionals, ~SEQ), which
+    /// both programs must read alike.
+    case rewrite = "equivalent rewrite"
 }
 
 struct ConfigVariant: Sendable {
@@ -23,10 +27,25 @@ struct ConfigVariant: Sendable {
     /// What was done, for the report: "priority 100 -> priority 256".
     var change: String
     var text: String
+    /// Run with `-i ID` / `--config-id ID`.
+    var configID: String? = nil
 
     var name: String {
-        guard let kind else { return origin }
-        return "\(origin):\(line) [\(kind.rawValue)] \(change)"
+        let id = configID.map { " -i \($0)" } ?? ""
+        guard let kind else { return origin + id }
+        return "\(origin):\(line) [\(kind.rawValue)] \(change)\(id)"
+    }
+
+    /// The config-ids a configuration's `@ID` / `@^ID` lines name.
+    static func configIDs(in text: String) -> [String] {
+        var ids = Set<String>()
+        for line in text.split(separator: "\n") {
+            let t = line.drop { $0 == " " || $0 == "\t" }
+            guard t.hasPrefix("@") else { continue }
+            let id = t.dropFirst().drop { $0 == "^" }.prefix { $0 != " " && $0 != "\t" }
+            if !id.isEmpty { ids.insert(String(id)) }
+        }
+        return ids.sorted()
     }
 }
 
@@ -224,6 +243,52 @@ struct DefectInjector {
             let brace = t[idx]
             t.remove(at: idx)
             variant(.missingBrace, line, t, "removed '\(brace)'")
+        }
+
+        // Equivalent rewrites of the whole file.
+        let body = raw
+        func rewrite(_ change: String, _ lines: [String]) {
+            out.append(ConfigVariant(origin: origin, kind: .rewrite, line: 0, change: change,
+                                     text: lines.joined(separator: "\n")))
+        }
+        rewrite("CRLF line ends", body.map { $0 + "\r" })
+        rewrite("tabs and blanks around every line", body.map { $0.isEmpty ? $0 : "\t \($0)  \t" })
+        rewrite("a comment after every line", body.map { l in
+            l.contains("\"") || l.hasSuffix("\\") ? l : l + (random.next() % 2 == 0 ? " # note" : " ! note")
+        })
+        rewrite("every '{' on a line of its own", body.flatMap { l -> [String] in
+            guard !l.contains("\""), !l.contains("#"), !l.contains("!"),
+                  let r = l.range(of: "{", options: .backwards), l[r.upperBound...].allSatisfy(\.isWhitespace) else { return [l] }
+            return [String(l[..<r.lowerBound]), "{"]
+        })
+        rewrite("closing braces joined", body.reduce(into: [String]()) { acc, l in
+            if l.trimmingCharacters(in: .whitespaces) == "}", let last = acc.last,
+               last.trimmingCharacters(in: .whitespaces).allSatisfy({ $0 == "}" || $0 == " " }), !last.isEmpty {
+                acc[acc.count - 1] = last + " }"
+            } else {
+                acc.append(l)
+            }
+        })
+        rewrite("every line behind @^ of another config-id", body.map { l in
+            l.trimmingCharacters(in: .whitespaces).isEmpty ? l : "@^not_this_host " + l
+        })
+        rewrite("every line behind a one-step ~SEQ", body.map { l in
+            let t = l.trimmingCharacters(in: .whitespaces)
+            return t.isEmpty || t.hasPrefix("#") || t.hasPrefix("!") || t.hasPrefix("$") ? l : "~SEQ(SEQ_VAR, 1, 1) " + t
+        })
+        let keywords = Set(lines.filter { !$0.inValueBlock && !$0.words.isEmpty }.map { $0.words[0] }
+            .filter { $0.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" } })
+        if !keywords.isEmpty {
+            var defs: [String] = []
+            var name: [String: String] = [:]
+            for (i, k) in keywords.sorted().enumerated() {
+                name[k] = "KW\(i)"
+                defs.append("$KW\(i)=\(k)")
+            }
+            rewrite("every keyword through a $ definition", defs + zip(body, lines).map { l, info in
+                guard !info.inValueBlock, let k = info.words.first, let n = name[k], let r = l.range(of: k) else { return l }
+                return l.replacingCharacters(in: r, with: "$" + n)
+            })
         }
 
         // A duplicate VRID: each vrrp_instance copied under a new name, same

