@@ -156,9 +156,10 @@ enum Output {
     static func put(_ s: String, fd: Int32) {
         var s = s
         s.withUTF8 { buf in
+            guard let base = buf.baseAddress else { return }
             var offset = 0
             while offset < buf.count {
-                let n = Glibc.write(fd, buf.baseAddress! + offset, buf.count - offset)
+                let n = Glibc.write(fd, base + offset, buf.count - offset)
                 if n < 0 { if errno == EINTR { continue }; return }
                 offset += n
             }
@@ -174,8 +175,9 @@ enum Output {
         for bytes in chunks {
             var offset = 0
             while offset < bytes.count {
-                let n = bytes.withUnsafeBytes { buf in
-                    Glibc.write(fd, buf.baseAddress! + offset, bytes.count - offset)
+                let n = bytes.withUnsafeBytes { buf -> Int in
+                    guard let base = buf.baseAddress else { return 0 }
+                    return Glibc.write(fd, base + offset, bytes.count - offset)
                 }
                 if n < 0 {
                     if errno == EINTR { continue }
