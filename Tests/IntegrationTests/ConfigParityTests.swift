@@ -128,15 +128,17 @@ final class ParityBench: @unchecked Sendable {
                              kaconf: o.signaled ? -1 : o.status, kaconfSays: Self.firstLine(o.stderr + o.stdout))
     }
 
-    /// Writes `text` to a fresh file in the bench's directory and judges it.
-    func judge(text: String, configID: String? = nil) throws -> ParityVerdict {
+    /// Writes `text` as keepalived.conf (and `files` beside it) in a fresh
+    /// directory of the bench's and judges it there.
+    func judge(text: String, files: [String: String] = [:], configID: String? = nil) throws -> ParityVerdict {
         lock.lock()
         counter += 1
-        let name = "variant\(counter).conf"
+        let sub = "v\(counter)"
         lock.unlock()
-        let path = try dir.write(name, text)
-        defer { unlink(path) }
-        return try judge(path: path, directory: dir.path, configID: configID)
+        let path = try dir.write("\(sub)/keepalived.conf", text)
+        for (name, t) in files { try dir.write("\(sub)/\(name)", t) }
+        defer { try? FileManager.default.removeItem(atPath: dir.file(sub)) }
+        return try judge(path: path, directory: dir.file(sub), configID: configID)
     }
 
     static func firstLine(_ s: String) -> String {
@@ -254,7 +256,11 @@ func inParallel<T: Sendable, R: Sendable>(_ items: [T], width: Int, _ body: @esc
             }
         }
         let variantVerdicts = inParallel(variants, width: 4) { v -> Result<ParityVerdict, TestFailure> in
-            do { return .success(try bench.judge(text: v.text, configID: v.configID)) } catch { return .failure(TestFailure("\(error)")) }
+            do {
+                return .success(try bench.judge(text: v.text, files: v.files, configID: v.configID))
+            } catch {
+                return .failure(TestFailure("\(error)"))
+            }
         }
 
         // The environment check: keepalived's verdicts should match those recorded.
