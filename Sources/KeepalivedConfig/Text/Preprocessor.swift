@@ -350,7 +350,8 @@ struct ReaderState {
         let count = spec.iterations
         let budget = Int64(options.maxTotalBytes - totalBytes)
         if count > 1_000_000 || count * Int64(max(1, spec.rest.count)) > budget {
-            error("~SEQ/~LST would produce \(count) lines - refusing", column: column, length: 4)
+            error("~SEQ/~LST of \(count) steps - refusing (at most 1,000,000, and 64 MiB of text in all)",
+                  column: column, length: 4)
             return
         }
         if depth >= ReaderState.maxExpansionDepth {
