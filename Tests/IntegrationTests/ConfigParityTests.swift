@@ -90,6 +90,32 @@ enum ParityDeviations {
             probe: "virtual_server group NOPE {\n lb_algo rr\n lb_kind NAT\n protocol TCP\n real_server 10.0.0.1 80 {\n }\n}\n",
             keepalivedAccepts: true,
             explains: { $0.kind == .undefinedReference && $0.change.hasSuffix("-> NO_SUCH_GROUP") }),
+        ParityDeviation(
+            name: "a virtual_server defined twice is an error",
+            reason: "keepalived -t accepts the second definition of the same service silently; "
+                + "kaconf refuses it, as the IPVS applier cannot hold two services at one address (model side)",
+            probe: String(repeating: "virtual_server 10.0.0.1 80 {\n lb_algo rr\n lb_kind NAT\n protocol TCP\n"
+                + " real_server 10.0.0.2 80 {\n }\n}\n", count: 2),
+            keepalivedAccepts: true, explains: { _ in false }),
+        ParityDeviation(
+            name: "lvs_sync_daemon naming an undefined vrrp_instance is an error",
+            reason: "keepalived -t says nothing, and the sync daemon would follow no instance; "
+                + "kaconf refuses the reference (model side)",
+            probe: "global_defs {\n lvs_sync_daemon eth0 NOPE\n}\n" + minimal, keepalivedAccepts: true,
+            explains: { _ in false }),
+        ParityDeviation(
+            name: "vrrp_track_file gives a deprecation warning",
+            reason: "keepalived 2.2.7 accepts the old name silently; kaconf warns, as it does for every old "
+                + "spelling (so --werror refuses it) (model side)",
+            probe: "vrrp_track_file f {\n file /tmp/f\n}\n" + minimal, keepalivedAccepts: true,
+            explains: { _ in false }),
+        ParityDeviation(
+            name: "a script whose user does not exist is an error",
+            reason: "keepalived -t silently drops a notify script with an unknown user; kaconf says so, "
+                + "since the script would never run (model side)",
+            probe: minimal.replacingOccurrences(of: "    priority 100\n",
+                                                with: "    priority 100\n    notify_master /bin/true no_such_user_here\n"),
+            keepalivedAccepts: true, explains: { _ in false }),
     ]
 }
 

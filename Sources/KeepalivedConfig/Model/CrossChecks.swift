@@ -102,7 +102,7 @@ struct CrossChecks {
                 } else if strict {
                     error("\(name) strict mode does not support authentication", org.spot("authentication"),
                           notes: ["keepalived would ignore the authentication block"])
-                } else if auth.authType == .ah && vi.state == .master {
+                } else if auth.authType == .ah && vi.state == .master && !vi.isAddressOwner {
                     error("\(name) state MASTER cannot be used with AH authentication", org.spot("state"),
                           notes: ["keepalived would start the instance as BACKUP"])
                 }
