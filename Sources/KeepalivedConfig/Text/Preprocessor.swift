@@ -40,7 +40,7 @@ public final class Preprocessor {
     /// up to 1022 bytes fits with its newline and terminator.
     public static let maxLineLength = 1022
 
-    var state: ReaderState
+    private var state: ReaderState
 
     public init(host: Host, diagnostics: Diagnostics, options: PreprocessorOptions = PreprocessorOptions()) {
         var id = options.configID ?? host.nodeName()
@@ -91,7 +91,7 @@ struct ReaderState {
 
     /// The physical line being processed.
     var current = PhysicalLine(context: FileContext.interned(file: "", includedFrom: []), number: 0,
-                                       bytes: ReaderState.noBytes, start: 0, end: 0)
+                               bytes: ReaderState.noBytes, start: 0, end: 0)
     static let noBytes = SharedBytes([])
     /// A multi-line `$` definition being collected.
     var pendingDefinition: (name: [UInt8], value: [UInt8])?
