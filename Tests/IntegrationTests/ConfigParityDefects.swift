@@ -29,6 +29,8 @@ struct ConfigVariant: Sendable {
     var text: String
     /// Run with `-i ID` / `--config-id ID`.
     var configID: String? = nil
+    /// Files written beside it (relative path -> text), for includes.
+    var files: [String: String] = [:]
 
     var name: String {
         let id = configID.map { " -i \($0)" } ?? ""
@@ -290,6 +292,27 @@ struct DefectInjector {
                 return l.replacingCharacters(in: r, with: "$" + n)
             })
         }
+
+        // The same configuration read through includes.
+        let whole = body.joined(separator: "\n")
+        out.append(ConfigVariant(origin: origin, kind: .rewrite, line: 0, change: "the whole file included",
+                                 text: "include body.conf\n", files: ["body.conf": whole]))
+        out.append(ConfigVariant(origin: origin, kind: .rewrite, line: 0,
+                                 change: "included through a file that includes relative to itself",
+                                 text: "include sub/a.conf\n", files: ["sub/a.conf": "include b.conf\n", "sub/b.conf": whole]))
+        var chunks: [[String]] = [[]]
+        for (i, info) in lines.enumerated() {
+            let continued = i > 0 && body[i - 1].hasSuffix("\\")
+            if info.blocks.isEmpty && !info.words.isEmpty && !continued && !chunks[chunks.count - 1].isEmpty {
+                chunks.append([])
+            }
+            chunks[chunks.count - 1].append(body[i])
+        }
+        var parts: [String: String] = [:]
+        for (i, c) in chunks.enumerated() { parts[String(format: "conf.d/%03d.conf", i)] = c.joined(separator: "\n") + "\n" }
+        out.append(ConfigVariant(origin: origin, kind: .rewrite, line: 0,
+                                 change: "each top-level block in its own file, included by a wildcard",
+                                 text: "include conf.d/*.conf\n", files: parts))
 
         // A duplicate VRID: each vrrp_instance copied under a new name, same
         // VRID and interface.

@@ -22,6 +22,8 @@ struct ParityDeviation: Sendable {
     /// kaconf's the opposite.
     var probe: String
     var keepalivedAccepts: Bool
+    /// Files written beside the probe.
+    var files: [String: String] = [:]
     /// Which corpus variants it explains.
     var explains: @Sendable (ConfigVariant) -> Bool
 }
@@ -49,12 +51,37 @@ enum ParityDeviations {
             probe: "include does-not-exist.conf\n" + minimal, keepalivedAccepts: true,
             explains: { _ in false }),
         ParityDeviation(
+            name: "a plain include of a directory, an executable or an unreadable file is an error",
+            reason: "keepalived skips it with a message and runs without it (-t exits 0); kaconf does not hand the "
+                + "daemons a configuration with a part missing (wildcard matches are still skipped quietly)",
+            probe: "include sub/\n" + minimal, keepalivedAccepts: true, files: ["sub/x.conf": "\n"],
+            explains: { _ in false }),
+        ParityDeviation(
             name: "an include loop is an error",
             reason: "keepalived follows the loop until it runs out of file descriptors, skips the file that fails "
                 + "to open and carries on; kaconf reports the chain of includes",
             // The probe is alone in its directory, so *.conf is itself; it holds
             // nothing else, or each round of the loop would redefine it.
             probe: "include *.conf\n", keepalivedAccepts: true,
+            explains: { _ in false }),
+        ParityDeviation(
+            name: "a line holding a NUL byte is an error",
+            reason: "keepalived 2.2.7 reads the line only up to the NUL and silently drops the rest of it; "
+                + "kaconf refuses to guess what the line was meant to say (binary data in a configuration)",
+            probe: "global_defs {\n    router_id lb\u{0}extra\n}\n" + minimal, keepalivedAccepts: true,
+            explains: { _ in false }),
+        ParityDeviation(
+            name: "a line longer than 1022 bytes is an error",
+            reason: "keepalived 2.2.7 cuts it into 1023-byte pieces read as separate lines (here the tail is blank, "
+                + "so nothing is reported); kaconf reports the line",
+            probe: "# " + String(repeating: "x", count: 1020) + String(repeating: " ", count: 200) + "\n" + minimal,
+            keepalivedAccepts: true,
+            explains: { _ in false }),
+        ParityDeviation(
+            name: "a ~SEQ of more than a million steps is refused",
+            reason: "with the 64 MiB limit on a configuration (read or expanded) it keeps bad input from running "
+                + "the compiler out of memory or time; keepalived has no limit",
+            probe: "~SEQ(N, 2000000)\n" + minimal, keepalivedAccepts: true,
             explains: { _ in false }),
         ParityDeviation(
             name: "a virtual_server naming an undefined virtual_server_group is an error",
@@ -154,15 +181,17 @@ final class ParityBench: @unchecked Sendable {
                              kaconf: o.signaled ? -1 : o.status, kaconfSays: Self.firstLine(o.stderr + o.stdout))
     }
 
-    /// Writes `text` to a fresh file in the bench's directory and judges it.
-    func judge(text: String, configID: String? = nil) throws -> ParityVerdict {
+    /// Writes `text` as keepalived.conf (and `files` beside it) in a fresh
+    /// directory of the bench's and judges it there.
+    func judge(text: String, files: [String: String] = [:], configID: String? = nil) throws -> ParityVerdict {
         lock.lock()
         counter += 1
-        let name = "variant\(counter).conf"
+        let sub = "v\(counter)"
         lock.unlock()
-        let path = try dir.write(name, text)
-        defer { unlink(path) }
-        return try judge(path: path, directory: dir.path, configID: configID)
+        let path = try dir.write("\(sub)/keepalived.conf", text)
+        for (name, t) in files { try dir.write("\(sub)/\(name)", t) }
+        defer { try? FileManager.default.removeItem(atPath: dir.file(sub)) }
+        return try judge(path: path, directory: dir.file(sub), configID: configID)
     }
 
     static func firstLine(_ s: String) -> String {
@@ -243,7 +272,7 @@ func inParallel<T: Sendable, R: Sendable>(_ items: [T], width: Int, _ body: @esc
         let bench = try ParityBench()
         defer { bench.remove() }
         for d in ParityDeviations.all {
-            let v = try bench.judge(text: d.probe)
+            let v = try bench.judge(text: d.probe, files: d.files)
             #expect((v.keepalived == 0) == d.keepalivedAccepts, "\(d.name): keepalived \(v.keepalived) \(v.keepalivedSays)")
             #expect((v.kaconf == 0) != d.keepalivedAccepts, "\(d.name): kaconf \(v.kaconf) \(v.kaconfSays)")
         }
@@ -280,7 +309,11 @@ func inParallel<T: Sendable, R: Sendable>(_ items: [T], width: Int, _ body: @esc
             }
         }
         let variantVerdicts = inParallel(variants, width: 4) { v -> Result<ParityVerdict, TestFailure> in
-            do { return .success(try bench.judge(text: v.text, configID: v.configID)) } catch { return .failure(TestFailure("\(error)")) }
+            do {
+                return .success(try bench.judge(text: v.text, files: v.files, configID: v.configID))
+            } catch {
+                return .failure(TestFailure("\(error)"))
+            }
         }
 
         // The environment check: keepalived's verdicts should match those recorded.

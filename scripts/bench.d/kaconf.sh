@@ -3,7 +3,7 @@
 # generated configurations, measured in the same run (wall time and peak
 # RSS, process start included). Figures are printed, never asserted.
 #
-#   scripts/bench.d/kaconf.sh             both sizes, release build, best of 3
+#   scripts/bench.d/kaconf.sh             both sizes, release build, best of 5
 #   scripts/bench.d/kaconf.sh --smoke     the small size once (CI: keeps it working)
 #   scripts/bench.d/kaconf.sh --cross-check   also run on ../shared/tools/gen-conf's
 #                                         configurations, the ones the issue's
@@ -97,19 +97,22 @@ for i in $(seq 0 9); do
   ip -n "$ns" link set "peer$i" up
 done
 
-# measure NAME RUNS CMD... -> "wall_s rss_kib status" (best wall time of RUNS)
+# measure RUNS CMD... -> "wall_s cpu_s rss_kib status" (the run with the best
+# wall time; CPU time = user + system, steadier on a shared machine)
 measure() {
   local runs=$1; shift
-  local best="" rss="" status=0
+  local best="" cpu="" rss="" status=0
   for _ in $(seq "$runs"); do
     set +e
-    /usr/bin/time -f "%e %M" -o "$work/time" ip netns exec "$ns" "$@" >"$work/out" 2>"$work/err"
+    /usr/bin/time -f "%e %U %S %M" -o "$work/time" ip netns exec "$ns" "$@" >"$work/out" 2>"$work/err"
     status=$?
     set -e
-    read -r wall kib < <(tail -n 1 "$work/time")
-    if [ -z "$best" ] || awk "BEGIN{exit !($wall < $best)}"; then best=$wall; rss=$kib; fi
+    read -r wall user sys kib < <(tail -n 1 "$work/time")
+    if [ -z "$best" ] || awk "BEGIN{exit !($wall < $best)}"; then
+      best=$wall; cpu=$(awk "BEGIN{print $user + $sys}"); rss=$kib
+    fi
   done
-  echo "$best $rss $status"
+  echo "$best $cpu $rss $status"
 }
 
 row() { # LABEL FILE RUNS
@@ -117,12 +120,12 @@ row() { # LABEL FILE RUNS
   local lines size
   lines=$(wc -l < "$file")
   size=$(du -m "$file" | cut -f1)
-  read -r kw kr ks < <(cd "$(dirname "$file")" && measure "$runs" "$bin" compile "$file" -o "$work/compiled.kacf")
+  read -r kw kc kr ks < <(cd "$(dirname "$file")" && measure "$runs" "$bin" compile "$file" -o "$work/compiled.kacf")
   [ "$ks" -eq 0 ] || { echo "kaconf compile exited $ks on $file:"; head -n 5 "$work/err"; }
-  read -r rw rr rs < <(cd "$(dirname "$file")" && measure "$runs" keepalived -t -f "$file")
+  read -r rw rc rr rs < <(cd "$(dirname "$file")" && measure "$runs" keepalived -t -f "$file")
   [ "$rs" -eq 0 ] || { echo "keepalived -t exited $rs on $file:"; head -n 5 "$work/err"; }
-  printf "%-34s %8s %5s MB   %7.3f s %6.1f MiB   %7.3f s %6.1f MiB\n" "$label" "$lines" "$size" \
-    "$kw" "$(awk "BEGIN{print $kr/1024}")" "$rw" "$(awk "BEGIN{print $rr/1024}")"
+  printf "%-32s %7s %3s MB  %6.2f s %6.2f s %6.1f MiB  %6.2f s %6.2f s %6.1f MiB\n" "$label" "$lines" "$size" \
+    "$kw" "$kc" "$(awk "BEGIN{print $kr/1024}")" "$rw" "$rc" "$(awk "BEGIN{print $rr/1024}")"
 }
 
 small="$work/small.conf"
@@ -130,11 +133,12 @@ large="$work/large.conf"
 generate 1000 10 250 "$small"
 [ $smoke -eq 1 ] || generate 10000 10 2500 "$large"
 
-runs=3
+runs=5
 [ $smoke -eq 1 ] && runs=1
 echo
-echo "kaconf compile vs keepalived -t (best of $runs; wall time and peak RSS, process start included)"
-printf "%-34s %8s %8s   %-20s   %-20s\n" "configuration" "lines" "size" "kaconf compile" "keepalived -t"
+echo "kaconf compile vs keepalived -t (best of $runs by wall time; CPU = user + system; process start included)"
+printf "%-32s %7s %6s  %-30s  %-30s\n" "" "" "" "kaconf compile" "keepalived -t"
+printf "%-32s %7s %6s  %8s %8s %10s  %8s %8s %10s\n" "configuration" "lines" "size" "wall" "CPU" "peak RSS" "wall" "CPU" "peak RSS"
 row "1,000 VS x 10 RS + 250 VRRP" "$small" "$runs"
 [ $smoke -eq 1 ] || row "10,000 VS x 10 RS + 2,500 VRRP" "$large" "$runs"
 
