@@ -34,6 +34,14 @@ private func lint(_ text: String, _ host: ModelTestHost = ModelTestHost()) -> Co
         #expect(lint("global_defs {\n dynamic_interfaces\n}\n" + instance("", interface: "eth9")).diagnostics.all.isEmpty)
     }
 
+    @Test func aConfigurationForAnotherNamespaceSkipsHostChecks() {
+        let h = ModelTestHost()
+        h.addScript("/usr/bin/s.sh")
+        let text = "net_namespace blue\nvrrp_script chk {\n script /usr/local/bin/nosuch\n}\n"
+            + instance(" notify /usr/bin/s.sh\n track_script {\n  chk\n }", interface: "eth9")
+        #expect(lint(text, h).diagnostics.all.isEmpty)
+    }
+
     @Test func offlineSkipsHostChecks() {
         #expect(compileText(instance("", interface: "eth9"), offline: true).diagnostics.all.isEmpty)
     }

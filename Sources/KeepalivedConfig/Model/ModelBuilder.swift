@@ -157,7 +157,10 @@ public final class ModelBuilder {
     /// is online) the host checks.
     public func check(configDirectory: String) {
         CrossChecks(self).run()
-        if let host, online {
+        // A configuration for another network namespace (net_namespace)
+        // names interfaces this one cannot see; keepalived -t then checks
+        // neither interfaces nor script files, and neither do we.
+        if let host, online, config.topLevel.netNamespace == nil {
             HostChecks(b: self, host: host, configDirectory: configDirectory).run()
         }
     }
