@@ -9,6 +9,8 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "kaconf", targets: ["kaconf"]),
+        .executable(name: "vrrpd", targets: ["vrrpd"]),
+        .executable(name: "keepalived", targets: ["keepalived"]),
         .executable(name: "genhash", targets: ["genhash"]),
     ],
     dependencies: [
@@ -31,6 +33,28 @@ let package = Package(
         .target(name: "ConfigModel", dependencies: ["Codec"]),
         .target(name: "KeepalivedConfig", dependencies: ["ConfigModel"]),
 
+        // MARK: Runtime shared by every program
+        .target(name: "Posix", dependencies: ["CShim"]),
+        .target(name: "Wire", dependencies: ["Codec", "Posix", "CShim"]),
+        .target(name: "Reactor", dependencies: ["Posix", "CShim"]),
+        .target(name: "Sandbox", dependencies: ["Posix", "CShim", "CCap", "CSeccomp"]),
+        // The supervisor's decisions, as pure code on an injected clock.
+        .target(name: "Supervision", dependencies: ["Wire", "Reactor", "Posix", "ConfigModel"]),
+        // What every program shares: logging, pid files, profiles, scripts, links.
+        .target(name: "DaemonSupport", dependencies: [
+            "Posix", "Wire", "Reactor", "Sandbox", "ConfigModel", "CShim",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        // MARK: VRRP (pure protocol logic: codec, validation, state machine)
+        .target(name: "VRRP", dependencies: ["ConfigModel"]),
+        // rtnetlink (addresses, links); the IPVS part adds generic netlink.
+        .target(name: "Netlink", dependencies: ["Posix", "CShim", "ConfigModel"]),
+        // vrrpd's sockets: raw IP for adverts, AF_PACKET for gratuitous ARP / NA.
+        .target(name: "VRRPIO", dependencies: ["VRRP", "Posix", "CShim", "ConfigModel"]),
+        // vrrpd's engine: instances on the reactor, carried out over VRRPIO and Netlink.
+        .target(name: "VRRPService", dependencies: ["VRRP", "VRRPIO", "Netlink", "Reactor", "Posix", "ConfigModel"]),
         // MARK: HTTP and TLS client, no I/O of its own (genhash and checkd drive it)
         .target(name: "HTTPClient", dependencies: ["COpenSSL"]),
 
@@ -40,18 +64,45 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
+        .executableTarget(name: "vrrpd", dependencies: [
+            "VRRPService", "VRRP", "ConfigModel", "Reactor", "Posix", "Wire", "CShim", "DaemonSupport", "Sandbox",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .executableTarget(name: "keepalived", dependencies: [
+            "Supervision", "DaemonSupport", "Wire", "Reactor", "Sandbox", "Posix", "ConfigModel", "Codec", "CShim",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        // TEST-ONLY: a stand-in daemon for the supervisor's tests (not installed).
+        .executableTarget(name: "ka-testchild", dependencies: [
+            "DaemonSupport", "Wire", "Reactor", "Sandbox", "Posix",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
         // Static Swift runtime: genhash is started once per digest, and the shared
         // runtime's loading costs it ~1 ms and 3 MB of RSS (scripts/bench.d/genhash.sh).
         .executableTarget(name: "genhash", dependencies: ["HTTPClient"],
                           linkerSettings: [.unsafeFlags(["-static-stdlib"])]),
 
         // MARK: Tests
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["CShim"], path: "Tests/TestSupport"),
         // Namespace, reference-interop and VM-result tests; one file per area.
-        .testTarget(name: "IntegrationTests", dependencies: ["TestSupport"], exclude: ["Golden"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["TestSupport", "CShim"], exclude: ["Golden"]),
         .testTarget(name: "CodecTests", dependencies: ["Codec"]),
         .testTarget(name: "ConfigModelTests", dependencies: ["ConfigModel"]),
+        .testTarget(name: "WireTests", dependencies: ["Wire", "Codec", "Posix"]),
+        .testTarget(name: "ReactorTests", dependencies: ["Reactor", "Posix"]),
+        .testTarget(name: "SupervisionTests", dependencies: ["Supervision", "Wire", "Reactor", "Posix", "ConfigModel"]),
+        .testTarget(name: "SandboxTests", dependencies: ["Sandbox", "Posix", "TestSupport"]),
+        .testTarget(name: "DaemonSupportTests", dependencies: ["DaemonSupport", "Wire", "Reactor", "Posix", "ConfigModel", "TestSupport",
+                                                              .product(name: "Logging", package: "swift-log")]),
+        // The supervisor and the sandbox, run for real (as root) with ka-testchild.
+        .testTarget(name: "SupervisorTests", dependencies: ["TestSupport", "ConfigModel", "Codec", "Supervision"]),
         .testTarget(name: "KeepalivedConfigTests", dependencies: ["KeepalivedConfig", "ConfigModel"]),
+        .testTarget(name: "VRRPTests", dependencies: ["VRRP", "ConfigModel"]),
+        .testTarget(name: "NetlinkTests", dependencies: ["Netlink", "ConfigModel", "TestSupport"]),
+        .testTarget(name: "VRRPIOTests", dependencies: ["VRRPIO", "VRRP", "ConfigModel", "TestSupport"]),
         .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "COpenSSL"]),
     ]
 )
