@@ -50,3 +50,28 @@ import Testing
         }
     }
 }
+
+@Suite struct ScriptVisiting {
+    @Test func readingAndChangingVisitTheSameScriptsInTheSameOrder() {
+        var c = sampleCompiled().config
+        c.global.startupScript = Script(argv: ["/bin/start"])
+        c.global.lvsNotifyFifoScript = Script(argv: ["/bin/fifo"])
+        var sg = SyncGroup(name: "G")
+        sg.notify = Script(argv: ["/bin/sg"])
+        c.vrrpSyncGroups = [sg]
+        c.virtualServers[0].realServers[0].notifyDown = Script(argv: ["/bin/down"])
+        var read: [[String]] = []
+        c.forEachScript { s, _ in read.append(s.argv) }
+        var changed: [[String]] = []
+        c.visitScripts { s, use in
+            changed.append(s.argv)
+            s.user = use.owner
+        }
+        #expect(read == changed)
+        #expect(read.count == 8)
+        #expect(c.virtualServers[0].realServers[0].notifyDown?.user == "notify_down of real_server 10.0.1.1 of virtual_server 10.0.0.100:80")
+        var owners: [String] = []
+        c.forEachScript { s, use in owners.append(use.owner); #expect(s.user == use.owner) }
+        #expect(owners.first == "startup_script")
+    }
+}

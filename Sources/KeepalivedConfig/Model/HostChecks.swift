@@ -10,6 +10,7 @@ struct HostChecks {
     /// Directory of the main configuration file: keepalived resolves
     /// relative script paths from there.
     let configDirectory: String
+    let cache = Cache()
 
     // keepalived searches PATH for commands without a '/'; run as a daemon
     // it has the default system path.
@@ -91,10 +92,10 @@ struct HostChecks {
         let defaultUser = scriptUser ?? HostUser(name: "root", uid: 0, gid: 0)
         let hasInstances = !c.vrrpInstances.isEmpty
         let hasServices = !c.virtualServers.isEmpty
-        for (script, use) in c.allScripts {
+        c.forEachScript { script, use in
             // A daemon that does not run never runs its scripts.
-            if use.program == .vrrpd && !hasInstances { continue }
-            if use.program == .checkd && !hasServices { continue }
+            if use.program == .vrrpd && !hasInstances { return }
+            if use.program == .checkd && !hasServices { return }
             let spots = b.origins.scripts.indices.contains(script.id.index) ? b.origins.scripts[script.id.index] : nil
             var user = defaultUser
             if let u = script.user {
@@ -104,19 +105,19 @@ struct HostChecks {
                     } else {
                         b.diagnostics.report(Diagnostic(.error, "user \(u) for \(use.owner) does not exist"))
                     }
-                    continue
+                    return
                 }
                 user = hu
             }
             // keepalived passes commands starting with "</" (shell
             // redirections) without looking for them.
-            if script.argv[0].hasPrefix("</") { continue }
+            if script.argv[0].hasPrefix("</") { return }
             guard let found = locate(script.argv[0], runAs: user) else {
                 if use.kind == .trackScript, let at = spots?.command {
                     b.warning("\(use.owner): '\(script.argv[0])' is not found or not executable", at: at,
                               notes: ["keepalived would disable this track script"])
                 }
-                continue
+                return
             }
             executed += 1
             if found.insecure {
@@ -140,8 +141,27 @@ struct HostChecks {
     }
 
     /// The script's real path and whether it is safe to run as `user`, or
-    /// nil when it is not found or not executable.
+    /// nil when it is not found or not executable. Answers are cached: a
+    /// large configuration runs the same few commands thousands of times.
     func locate(_ command: String, runAs user: HostUser) -> Found? {
+        let key = LocateKey(command: command, uid: user.uid, gid: user.gid)
+        if let hit = cache.found[key] { return hit }
+        let answer = locateUncached(command, runAs: user)
+        cache.found[key] = .some(answer)
+        return answer
+    }
+
+    struct LocateKey: Hashable {
+        var command: String
+        var uid: UInt32
+        var gid: UInt32
+    }
+
+    final class Cache {
+        var found: [LocateKey: Found?] = [:]
+    }
+
+    func locateUncached(_ command: String, runAs user: HostUser) -> Found? {
         var candidates: [String] = []
         if command.contains("/") {
             candidates = [command.hasPrefix("/") ? command : configDirectory + "/" + command]

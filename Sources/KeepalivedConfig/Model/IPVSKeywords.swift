@@ -183,7 +183,7 @@ extension ModelBuilder {
             rs.port = v
         }
         IPVSKeywords.realServer.apply(children(n), to: &rs, self)
-        if rs.checkers.count > 0 { rs.checkers = Array(rs.checkers[...]) }
+        rs.checkers = exactCopy(rs.checkers)
         vs.realServers.append(rs)
         origins.realServers.append(Spot(t))
     }

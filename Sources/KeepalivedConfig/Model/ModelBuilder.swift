@@ -339,7 +339,7 @@ public final class ModelBuilder {
         var best: (String, Int)?
         for c in candidates {
             let d = editDistance(w, Array(c.lowercased().utf8))
-            if d <= max(1, min(w.count, c.utf8.count) / 3), best == nil || d < best!.1 { best = (c, d) }
+            if d <= max(1, min(w.count, c.utf8.count) / 3), d < (best?.1 ?? Int.max) { best = (c, d) }
         }
         return best?.0
     }

@@ -147,10 +147,20 @@ extension ModelBuilder {
         let children = self.children(n)
         IPVSKeywords.virtualServer.apply(children, to: &vs, self)
         for c in children where c.keyword.text != "real_server" { origin.record(c) }
-        // Exact capacity: a service's real servers are read once and kept.
-        vs.realServers = Array(vs.realServers[...])
+        // Exact capacity: a service's real servers are read once and kept
+        // (appending grows the list to the next power of two).
+        vs.realServers = exactCopy(vs.realServers)
         m.virtualServers.append(vs)
         origins.virtualServers.append(origin)
+    }
+
+    /// The same elements in a buffer of exactly their count.
+    func exactCopy<T>(_ a: [T]) -> [T] {
+        guard a.capacity > a.count else { return a }
+        var out: [T] = []
+        out.reserveCapacity(a.count)
+        out.append(contentsOf: a)
+        return out
     }
 
     /// `virtual_server_group NAME { entries }`.
