@@ -95,7 +95,7 @@ struct FuzzGrammar: Grammar {
 public func fuzzConfigText(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     let host = FuzzHost(Array(UnsafeBufferPointer(start: data, count: size)))
     let diagnostics = Diagnostics()
-    let options = PreprocessorOptions(configID: "fuzz", randomSeed: 1, maxTotalBytes: 256 * 1024)
+    let options = PreprocessorOptions(configID: "fuzz", randomSeed: 1, maxTotalBytes: 32 * 1024)
     var commands = 0
     ConfigText.parse(file: "main.conf", host: host, grammar: FuzzGrammar(), diagnostics: diagnostics, options: options) { node in
         var stack = [node]

@@ -39,7 +39,7 @@ if [ -d "$shared" ]; then
 fi
 echo "fuzz-config: $(ls "$corpus" | wc -l) seeds, ${seconds}s"
 
-"$out/fuzz-config" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+"$out/fuzz-config" -max_total_time="$seconds" -max_len=8192 -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
   -artifact_prefix=fuzz-artifacts/config- "$corpus" > test-out/fuzz-config.log 2>&1
 status=$?
 grep -E "^(Done|stat::number_of_executed_units|stat::peak_rss_mb)|ERROR|SUMMARY|Test unit written" test-out/fuzz-config.log
