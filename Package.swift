@@ -30,6 +30,9 @@ let package = Package(
         .target(name: "ConfigModel", dependencies: ["Codec"]),
         .target(name: "KeepalivedConfig", dependencies: ["ConfigModel"]),
 
+        // MARK: Health checking (pure logic: scheduler, verdicts, probes)
+        .target(name: "Checkers", dependencies: ["ConfigModel"]),
+
         // MARK: Programs
         .executableTarget(name: "kaconf", dependencies: [
             "KeepalivedConfig", "ConfigModel",
@@ -43,5 +46,6 @@ let package = Package(
         .testTarget(name: "CodecTests", dependencies: ["Codec"]),
         .testTarget(name: "ConfigModelTests", dependencies: ["ConfigModel"]),
         .testTarget(name: "KeepalivedConfigTests", dependencies: ["KeepalivedConfig", "ConfigModel"]),
+        .testTarget(name: "CheckersTests", dependencies: ["Checkers", "ConfigModel"]),
     ]
 )
