@@ -33,6 +33,11 @@ let package = Package(
         // MARK: Health checking (pure logic: scheduler, verdicts, probes)
         .target(name: "Checkers", dependencies: ["ConfigModel"]),
 
+        // MARK: Runtime shared by every program
+        .target(name: "Posix", dependencies: ["CShim"]),
+        .target(name: "Wire", dependencies: ["Codec", "Posix", "CShim"]),
+        .target(name: "Reactor", dependencies: ["Posix", "CShim"]),
+
         // MARK: Programs
         .executableTarget(name: "kaconf", dependencies: [
             "KeepalivedConfig", "ConfigModel",
@@ -45,6 +50,8 @@ let package = Package(
         .testTarget(name: "IntegrationTests", dependencies: ["TestSupport"]),
         .testTarget(name: "CodecTests", dependencies: ["Codec"]),
         .testTarget(name: "ConfigModelTests", dependencies: ["ConfigModel"]),
+        .testTarget(name: "WireTests", dependencies: ["Wire", "Codec", "Posix"]),
+        .testTarget(name: "ReactorTests", dependencies: ["Reactor", "Posix"]),
         .testTarget(name: "KeepalivedConfigTests", dependencies: ["KeepalivedConfig", "ConfigModel"]),
         .testTarget(name: "CheckersTests", dependencies: ["Checkers", "ConfigModel"]),
     ]
