@@ -44,8 +44,35 @@ public struct IPVSUpdate: Hashable, Sendable, CustomStringConvertible {
     }
 }
 
+/// checkd's verdict on one real server, as ipvs-applier is told it: whether
+/// it is alive and at what weight (the applier applies inhibit_on_failure and
+/// the sorry server from the virtual server's state).
+public struct RealServerHealth: Hashable, Sendable, CustomStringConvertible {
+    public var virtualServer: Int
+    public var realServer: Int
+    public var up: Bool
+    /// The effective weight (0 when down).
+    public var weight: Int64
+    public var reason: String
+    public var description: String { "vs\(virtualServer)/rs\(realServer) \(up ? "up w=\(weight)" : "down") (\(reason))" }
+}
+
+/// A virtual server's quorum and whether its sorry server is in use.
+public struct VirtualServerHealth: Hashable, Sendable, CustomStringConvertible {
+    public var virtualServer: Int
+    public var quorumUp: Bool
+    public var sorryServerActive: Bool
+    public var description: String { "vs\(virtualServer) quorum \(quorumUp ? "up" : "down")\(sorryServerActive ? ", sorry server in" : "")" }
+}
+
 /// What the engine asks the executable to do.
 public enum HealthAction: Hashable, Sendable {
+    /// A real server's verdict changed (for ipvs-applier).
+    case realServer(RealServerHealth)
+    /// A virtual server's quorum / sorry-server state changed (for ipvs-applier).
+    case virtualServer(VirtualServerHealth)
+    /// The IPVS table row this implies, keepalived's way (for logs and tests;
+    /// ipvs-applier derives the same from the two messages above).
     case ipvs(IPVSUpdate)
     /// notify_up / notify_down / quorum_up / quorum_down.
     case runScript(ScriptID, purpose: String)
@@ -100,6 +127,8 @@ public struct HealthEngine: Sendable {
         var effectiveWeight: Int64
         var checkers: [Int] = []
         var emitted: TableEntry?
+        var sent: (up: Bool, weight: Int64)?
+        var reason = "configured"
     }
 
     struct VirtualServerState: Sendable {
@@ -109,6 +138,7 @@ public struct HealthEngine: Sendable {
         var suspended: Bool
         var realServers: [Int] = []
         var emittedSorry: TableEntry?
+        var sent: (quorumUp: Bool, sorry: Bool)?
     }
 
     public private(set) var plan: HealthPlan
@@ -321,6 +351,7 @@ public struct HealthEngine: Sendable {
             out.append(.log("\(spec.keyword) on service \(spec.label) of VS \(vsLabel) failed\(after): \(verdict.reason)"))
         }
         let rsWasAlive = reals[r].alive
+        reals[r].reason = "\(spec.keyword) \(spec.label): \(verdict.reason)"
         reals[r].failed += alive ? -1 : 1
         if reals[r].failed < 0 { reals[r].failed = 0 }
         let nowAlive = reals[r].failed == 0
@@ -440,6 +471,31 @@ public struct HealthEngine: Sendable {
                                                                           state: state), body: body))
     }
 
+    // MARK: What ipvs-applier is told
+
+    private func wireState(_ r: Int, of v: Int) -> RealServerHealth {
+        let rs = reals[r]
+        return RealServerHealth(virtualServer: virtuals[v].spec.configIndex, realServer: rs.spec.configIndex, up: rs.alive,
+                               weight: rs.alive ? HealthEngine.realWeight(rs.effectiveWeight) : 0, reason: rs.reason)
+    }
+
+    private func wireState(_ v: Int) -> VirtualServerHealth {
+        VirtualServerHealth(virtualServer: virtuals[v].spec.configIndex, quorumUp: virtuals[v].quorumUp,
+                           sorryServerActive: virtuals[v].sorryActive)
+    }
+
+    /// Every real server's and virtual server's state: what a (re)connecting
+    /// ipvs-applier is sent, and what follows a reload.
+    public func fullWireState() -> (realServers: [RealServerHealth], virtualServers: [VirtualServerHealth]) {
+        var rs: [RealServerHealth] = []
+        var vs: [VirtualServerHealth] = []
+        for v in virtuals.indices {
+            for r in virtuals[v].realServers { rs.append(wireState(r, of: v)) }
+            vs.append(wireState(v))
+        }
+        return (rs, vs)
+    }
+
     // MARK: The desired table
 
     private func desired(realServer r: Int, of v: Int) -> TableEntry {
@@ -457,9 +513,21 @@ public struct HealthEngine: Sendable {
         return s.inhibit ? .weight(0) : .absent
     }
 
-    /// Emits the rows of virtual server `v` that differ from what was last sent.
+    /// Emits the states and rows of virtual server `v` that differ from what was last sent.
     private mutating func sync(_ v: Int, into out: inout [HealthAction]) {
         let vsIndex = virtuals[v].spec.configIndex
+        for r in virtuals[v].realServers {
+            let st = wireState(r, of: v)
+            if reals[r].sent.map({ $0.up != st.up || $0.weight != st.weight }) ?? true {
+                reals[r].sent = (st.up, st.weight)
+                out.append(.realServer(st))
+            }
+        }
+        let vst = wireState(v)
+        if virtuals[v].sent.map({ $0.quorumUp != vst.quorumUp || $0.sorry != vst.sorryServerActive }) ?? true {
+            virtuals[v].sent = (vst.quorumUp, vst.sorryServerActive)
+            out.append(.virtualServer(vst))
+        }
         for r in virtuals[v].realServers {
             let want = desired(realServer: r, of: v)
             if reals[r].emitted != want {
@@ -590,6 +658,7 @@ public struct HealthEngine: Sendable {
             oldVSUsed.insert(ov)
             let o = old.virtuals[ov]
             virtuals[v].quorumUp = o.quorumUp
+            virtuals[v].sent = o.sent
             virtuals[v].suspended = virtuals[v].spec.haSuspend ? (o.spec.haSuspend ? o.suspended : true) : false
             if let s = virtuals[v].spec.sorryServer, let os = o.spec.sorryServer, s.address == os.address, s.port == os.port {
                 virtuals[v].sorryActive = o.sorryActive
@@ -650,6 +719,8 @@ public struct HealthEngine: Sendable {
         let o = old.reals[or]
         reals[r].alive = o.alive
         reals[r].emitted = o.emitted
+        reals[r].sent = o.sent
+        reals[r].reason = o.reason
         // Dynamic adjustments (misc_dynamic, track files) carry over onto the new configured weight.
         reals[r].effectiveWeight = reals[r].spec.weight + (o.effectiveWeight - o.spec.weight)
         var oldUsed = Set<Int>()

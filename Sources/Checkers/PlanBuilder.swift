@@ -33,10 +33,10 @@ public enum PlanBuilder {
             case .ip(let a, let p): vsPort = p; vsAddress = a
             case .fwmark, .group: vsPort = 0
             }
-            let vsSMTP = vs.smtpAlert ?? g.smtpAlertChecker ?? g.smtpAlert ?? true
+            let vsSMTP = vs.smtpAlert ?? g.smtpAlertChecker ?? g.smtpAlert ?? false
             var reals: [RealServerSpec] = []
             for (rsIndex, rs) in vs.realServers.enumerated() {
-                let port = rs.port ?? vsPort
+                let port = vs.effectivePort(of: rs)
                 let rsLabel = trio(rs.address, proto, port)
                 var checkers: [CheckerSpec] = []
                 for c in rs.checkers {
@@ -47,10 +47,10 @@ public enum PlanBuilder {
                 }
                 reals.append(RealServerSpec(
                     address: rs.address, port: port, configIndex: rsIndex,
-                    weight: Int64(rs.weight ?? vs.weight),
-                    inhibitOnFailure: rs.inhibitOnFailure ?? vs.inhibitOnFailure,
+                    weight: Int64(vs.effectiveWeight(of: rs)),
+                    inhibitOnFailure: vs.effectiveInhibitOnFailure(of: rs),
                     notifyUp: rs.notifyUp?.id, notifyDown: rs.notifyDown?.id,
-                    smtpAlert: rs.smtpAlert ?? vsSMTP,
+                    smtpAlert: vs.effectiveSmtpAlert(of: rs, global: g),
                     checkers: checkers, label: rsLabel))
             }
             var sorry: SorryServerSpec?
@@ -95,18 +95,12 @@ public enum PlanBuilder {
 
     // MARK: Checkers
 
-    private static func timing(_ c: CheckerCommon?, vs: VirtualServer, rs: RealServer, global: GlobalDefinitions,
-                               defaultRetry: Int, defaultDelayBeforeRetry: Interval?) -> CheckerTiming {
-        let delayLoop = c?.delayLoop ?? rs.delayLoop ?? vs.delayLoop
-        let retry = c?.retry ?? rs.retry ?? vs.retry ?? defaultRetry
-        // DNS_CHECK's default delay_before_retry is its delay_loop (nil here).
-        let dbr = c?.delayBeforeRetry ?? rs.delayBeforeRetry ?? vs.delayBeforeRetry ?? defaultDelayBeforeRetry ?? delayLoop
-        let warmup = c?.warmup ?? rs.warmup ?? vs.warmup ?? delayLoop
-        let timeout = c?.connectTimeout ?? rs.connectTimeout ?? vs.connectTimeout
-        let alpha = c?.alpha ?? rs.alpha ?? vs.alpha
-        return CheckerTiming(delayLoop: delayLoop, retry: max(retry, 0), delayBeforeRetry: dbr, warmup: warmup,
-                             connectTimeout: timeout, alpha: alpha,
-                             logAllFailures: c?.logAllFailures ?? global.checkerLogAllFailures)
+    /// Timing after inheritance (ConfigModel's effectiveChecking, reference §5.1).
+    private static func timing(_ c: Checker, vs: VirtualServer, rs: RealServer, global: GlobalDefinitions) -> CheckerTiming {
+        let e = vs.effectiveChecking(of: c, on: rs, global: global)
+        return CheckerTiming(delayLoop: e.delayLoop, retry: max(e.retry, 0), delayBeforeRetry: e.delayBeforeRetry,
+                             warmup: e.warmup, connectTimeout: e.connectTimeout, alpha: e.alpha,
+                             logAllFailures: e.logAllFailures)
     }
 
     private static func endpoint(_ c: CheckerCommon, rs: RealServer, rsPort: UInt16) -> Endpoint {
@@ -147,16 +141,16 @@ public enum PlanBuilder {
         switch c {
         case .tcp(let co):
             return make(.tcp(endpoint(co, rs: rs, rsPort: rsPort)),
-                        timing(co, vs: vs, rs: rs, global: global, defaultRetry: 1, defaultDelayBeforeRetry: .seconds(1)))
+                        timing(c, vs: vs, rs: rs, global: global))
         case .ping(let co):
             var e = endpoint(co, rs: rs, rsPort: rsPort)
             e.port = 0
-            return make(.ping(e), timing(co, vs: vs, rs: rs, global: global, defaultRetry: 1, defaultDelayBeforeRetry: .seconds(1)))
+            return make(.ping(e), timing(c, vs: vs, rs: rs, global: global))
         case .http(let h), .ssl(let h):
             let tls: Bool
             if case .ssl = c { tls = true } else { tls = false }
             let e = endpoint(h.common, rs: rs, rsPort: rsPort)
-            let t = timing(h.common, vs: vs, rs: rs, global: global, defaultRetry: 1, defaultDelayBeforeRetry: .seconds(3))
+            let t = timing(c, vs: vs, rs: rs, global: global)
             let hostPort: String
             switch e.address {
             case .v4: hostPort = "\(e.address):\(e.port)"
@@ -186,7 +180,7 @@ public enum PlanBuilder {
                 notes.append("MISC_CHECK of \(where_) has no misc_path; not run")
                 return nil
             }
-            let t = timing(m.common, vs: vs, rs: rs, global: global, defaultRetry: 0, defaultDelayBeforeRetry: .seconds(1))
+            let t = timing(c, vs: vs, rs: rs, global: global)
             let spec = MiscProbeSpec(script: script.id, argv: script.argv, timeout: m.miscTimeout ?? t.delayLoop,
                                      dynamic: m.miscDynamic, user: m.user ?? script.user, group: m.group ?? script.group)
             return make(.misc(spec), t, .script)
@@ -195,10 +189,10 @@ public enum PlanBuilder {
             // attempt; we take the first host block's connection when given.
             let co = s.hosts.first.map { merge($0, over: s.common) } ?? s.common
             return make(.smtp(endpoint(co, rs: rs, rsPort: rsPort), helo: s.heloName ?? "smtpchecker.keepalived.org"),
-                        timing(co, vs: vs, rs: rs, global: global, defaultRetry: 1, defaultDelayBeforeRetry: .seconds(1)))
+                        timing(c, vs: vs, rs: rs, global: global))
         case .dns(let d):
             return make(.dns(endpoint(d.common, rs: rs, rsPort: rsPort), type: d.type, name: d.name),
-                        timing(d.common, vs: vs, rs: rs, global: global, defaultRetry: 3, defaultDelayBeforeRetry: nil))
+                        timing(c, vs: vs, rs: rs, global: global))
         case .udp(let u):
             var pattern: ReplyPattern?
             if u.requireReplyEnabled {
@@ -214,8 +208,7 @@ public enum PlanBuilder {
             }
             let spec = UDPProbeSpec(endpoint: endpoint(u.common, rs: rs, rsPort: rsPort), payload: u.payload,
                                     requireReply: pattern, minReplyLength: u.minReplyLength, maxReplyLength: u.maxReplyLength)
-            return make(.udp(spec), timing(u.common, vs: vs, rs: rs, global: global, defaultRetry: 1,
-                                           defaultDelayBeforeRetry: .seconds(1)))
+            return make(.udp(spec), timing(c, vs: vs, rs: rs, global: global))
         case .file(let f):
             guard let name = f.trackFile, let index = trackIndex[name] else {
                 notes.append("FILE_CHECK of \(where_) names an unknown track_file; not run")

@@ -50,6 +50,27 @@ import ConfigModel
                              "RS [192.168.0.1]:tcp:80 [10.0.0.1]:tcp:80 UP\n", "VS [10.0.0.1]:tcp:80 UP\n"])
     }
 
+    @Test func verdictsForIPVSApplierAreSentOnlyOnChanges() {
+        let plan = Conf.plan([Conf.vs([Conf.rs(1, [Conf.tcp(retry: 0)]), Conf.rs(2, [Conf.tcp(retry: 0)])]) {
+            $0.quorum = 2; $0.sorryServer = SorryServer(address: IPAddress("192.168.9.9")!)
+        }])
+        var sim = Simulation(plan) { rs, _, _, t in rs.contains(".2]") && (20..<40).contains(t) ? .fail(.timeout) : .pass(.connected) }
+        sim.run(until: 60)
+        let msgs = sim.actions.compactMap { a -> String? in
+            switch a.action {
+            case .realServer(let h): return "\(a.at) rs\(h.realServer) \(h.up ? "up \(h.weight)" : "down")"
+            case .virtualServer(let v): return "\(a.at) vs quorum \(v.quorumUp) sorry \(v.sorryServerActive)"
+            default: return nil
+            }
+        }
+        #expect(msgs == ["0.0 rs0 up 1", "0.0 rs1 up 1", "0.0 vs quorum true sorry false",
+                         "21.0 rs1 down", "21.0 vs quorum false sorry true",
+                         "41.0 rs1 up 1", "41.0 vs quorum true sorry false"])
+        let full = sim.engine.fullWireState()
+        #expect(full.realServers.map(\.up) == [true, true])
+        #expect(full.virtualServers.map(\.quorumUp) == [true])
+    }
+
     @Test func haSuspendPausesChecksWhileTheAddressIsAbsent() {
         let plan = Conf.plan([Conf.vs([Conf.rs(1, [Conf.tcp()])]) { $0.haSuspend = true }])
         var sim = Simulation(plan) { _, _, _, _ in .pass(.connected) }
@@ -120,6 +141,7 @@ import ConfigModel
         let scheduleBefore = sim.engine.schedule()
         let idsBefore = sim.engine.checkerIDs(virtualServer: 0, realServer: 0) + sim.engine.checkerIDs(virtualServer: 0, realServer: 1)
         let ipvsBefore = sim.ipvs.count
+        let actionsBefore = sim.actions.count
         // Change only vsB: a new real server.
         var vsB2 = vsB
         vsB2.realServers.append(Conf.rs(4, [Conf.tcp(retry: 0)]))
@@ -131,6 +153,10 @@ import ConfigModel
         // Only the new real server produced a table row; rs .2 stays out, rs .1 stays in.
         let newRows = sim.ipvs.dropFirst(ipvsBefore).map(\.update)
         #expect(newRows == [IPVSUpdate(virtualServer: 1, destination: .realServer(1), weight: 1)])
+        let verdictsAfter = sim.actions.dropFirst(actionsBefore).compactMap { a -> RealServerHealth? in
+            if case .realServer(let h) = a.action { return h }; return nil
+        }
+        #expect(verdictsAfter.map { "\($0.virtualServer)/\($0.realServer) \($0.up)" } == ["1/1 true"])
         #expect(!sim.engine.isAlive(virtualServer: 0, realServer: 1))
         sim.run(until: 40)
         #expect(sim.ipvs.dropFirst(ipvsBefore + 1).isEmpty, "no flap after the reload")
