@@ -44,6 +44,20 @@ public struct HTTPTarget: Hashable, Sendable {
     public var regexMinOffset: Int
     public var regexMaxOffset: Int
 
+    public init(path: String, host: String, virtualhost: String? = nil, digest: String? = nil,
+                statusCodes: [ClosedRange<Int>] = [], regex: String? = nil, regexNoMatch: Bool = false,
+                regexMinOffset: Int = 0, regexMaxOffset: Int = 0) {
+        self.path = path
+        self.host = host
+        self.virtualhost = virtualhost
+        self.digest = digest
+        self.statusCodes = statusCodes
+        self.regex = regex
+        self.regexNoMatch = regexNoMatch
+        self.regexMinOffset = regexMinOffset
+        self.regexMaxOffset = regexMaxOffset
+    }
+
     public func accepts(status: Int) -> Bool {
         if statusCodes.isEmpty { return (200...299).contains(status) }
         return statusCodes.contains { $0.contains(status) }
@@ -58,6 +72,14 @@ public struct HTTPProbeSpec: Hashable, Sendable {
     public var urls: [HTTPTarget]
     /// The name sent as SNI (nil: no SNI).
     public var sniName: String?
+
+    public init(endpoint: Endpoint, tls: Bool, httpProtocol: String = "1.0", urls: [HTTPTarget], sniName: String? = nil) {
+        self.endpoint = endpoint
+        self.tls = tls
+        self.httpProtocol = httpProtocol
+        self.urls = urls
+        self.sniName = sniName
+    }
 }
 
 public struct MiscProbeSpec: Hashable, Sendable {
@@ -78,6 +100,14 @@ public struct UDPProbeSpec: Hashable, Sendable {
     public var requireReply: ReplyPattern?
     public var minReplyLength: Int
     public var maxReplyLength: Int
+
+    public init(endpoint: Endpoint, payload: [UInt8]?, requireReply: ReplyPattern?, minReplyLength: Int, maxReplyLength: Int) {
+        self.endpoint = endpoint
+        self.payload = payload
+        self.requireReply = requireReply
+        self.minReplyLength = minReplyLength
+        self.maxReplyLength = maxReplyLength
+    }
 }
 
 public struct FileProbeSpec: Hashable, Sendable {

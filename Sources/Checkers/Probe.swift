@@ -61,13 +61,3 @@ extension Probe {
     public mutating func timedOut() -> Verdict { .fail(.timeout) }
     public mutating func failed(_ f: TransportFailure) -> Verdict { .fail(f.reason) }
 }
-
-/// TCP_CHECK: the server is up when a connection is accepted.
-public struct TCPProbe: Probe {
-    public let endpoint: Endpoint
-    public init(endpoint: Endpoint) { self.endpoint = endpoint }
-    public var transport: ProbeTransport { .stream(endpoint) }
-    public mutating func connected() -> ProbeOutput { .done(.pass(.connected)) }
-    public mutating func received(_ bytes: [UInt8]) -> ProbeOutput { .done(.pass(.connected)) }
-    public mutating func peerClosed() -> Verdict { .pass(.connected) }
-}
