@@ -38,6 +38,9 @@ let package = Package(
         .target(name: "Wire", dependencies: ["Codec", "Posix", "CShim"]),
         .target(name: "Reactor", dependencies: ["Posix", "CShim"]),
 
+        // MARK: checkd's I/O: probe sockets, track files (syscalls live here, not in Checkers)
+        .target(name: "CheckerIO", dependencies: ["Checkers", "ConfigModel", "Reactor", "Posix", "CShim"]),
+
         // MARK: Programs
         .executableTarget(name: "kaconf", dependencies: [
             "KeepalivedConfig", "ConfigModel",
@@ -54,5 +57,6 @@ let package = Package(
         .testTarget(name: "ReactorTests", dependencies: ["Reactor", "Posix"]),
         .testTarget(name: "KeepalivedConfigTests", dependencies: ["KeepalivedConfig", "ConfigModel"]),
         .testTarget(name: "CheckersTests", dependencies: ["Checkers", "ConfigModel"]),
+        .testTarget(name: "CheckerIOTests", dependencies: ["CheckerIO", "Checkers", "ConfigModel", "Reactor", "TestSupport"]),
     ]
 )

@@ -13,6 +13,7 @@ pkgs=(
   pkg-config libnl-3-dev libnl-genl-3-dev libnl-route-3-dev libssl-dev libcap-dev libseccomp-dev
   keepalived iproute2 ipvsadm openssl curl tcpdump dnsmasq-base procps psmisc util-linux
   systemd hyperfine
+  python3-aiosmtpd python3-dnslib
   qemu-system-x86 linux-image-amd64 busybox-static
 )
 missing=()

@@ -29,7 +29,7 @@ public struct ProbeOutput: Hashable, Sendable {
 }
 
 /// Why a transport failed, as the I/O layer saw it.
-public enum TransportFailure: Hashable, Sendable {
+public enum TransportFailure: Error, Hashable, Sendable {
     case refused
     case unreachable
     case error(String)
