@@ -10,6 +10,7 @@ let package = Package(
     products: [
         .executable(name: "kaconf", targets: ["kaconf"]),
         .executable(name: "checkd", targets: ["checkd"]),
+        .executable(name: "keepalived", targets: ["keepalived"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -38,6 +39,15 @@ let package = Package(
         .target(name: "Posix", dependencies: ["CShim"]),
         .target(name: "Wire", dependencies: ["Codec", "Posix", "CShim"]),
         .target(name: "Reactor", dependencies: ["Posix", "CShim"]),
+        .target(name: "Sandbox", dependencies: ["Posix", "CShim", "CCap", "CSeccomp"]),
+        // The supervisor's decisions, as pure code on an injected clock.
+        .target(name: "Supervision", dependencies: ["Wire", "Reactor", "Posix", "ConfigModel"]),
+        // What every program shares: logging, pid files, profiles, scripts, links.
+        .target(name: "DaemonSupport", dependencies: [
+            "Posix", "Wire", "Reactor", "Sandbox", "ConfigModel", "CShim",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
 
         // MARK: checkd's I/O: probe sockets, track files (syscalls live here, not in Checkers)
         .target(name: "CheckerIO", dependencies: ["Checkers", "ConfigModel", "Reactor", "Posix", "CShim"]),
@@ -53,6 +63,17 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        .executableTarget(name: "keepalived", dependencies: [
+            "Supervision", "DaemonSupport", "Wire", "Reactor", "Sandbox", "Posix", "ConfigModel", "Codec", "CShim",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        // TEST-ONLY: a stand-in daemon for the supervisor's tests (not installed).
+        .executableTarget(name: "ka-testchild", dependencies: [
+            "DaemonSupport", "Wire", "Reactor", "Sandbox", "Posix",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
 
         // MARK: Tests
         .target(name: "TestSupport", path: "Tests/TestSupport"),
@@ -62,6 +83,12 @@ let package = Package(
         .testTarget(name: "ConfigModelTests", dependencies: ["ConfigModel"]),
         .testTarget(name: "WireTests", dependencies: ["Wire", "Codec", "Posix"]),
         .testTarget(name: "ReactorTests", dependencies: ["Reactor", "Posix"]),
+        .testTarget(name: "SupervisionTests", dependencies: ["Supervision", "Wire", "Reactor", "Posix", "ConfigModel"]),
+        .testTarget(name: "SandboxTests", dependencies: ["Sandbox", "Posix", "TestSupport"]),
+        .testTarget(name: "DaemonSupportTests", dependencies: ["DaemonSupport", "Wire", "Reactor", "Posix", "ConfigModel", "TestSupport",
+                                                              .product(name: "Logging", package: "swift-log")]),
+        // The supervisor and the sandbox, run for real (as root) with ka-testchild.
+        .testTarget(name: "SupervisorTests", dependencies: ["TestSupport", "ConfigModel", "Codec", "Supervision"]),
         .testTarget(name: "KeepalivedConfigTests", dependencies: ["KeepalivedConfig", "ConfigModel"]),
         .testTarget(name: "CheckersTests", dependencies: ["Checkers", "ConfigModel"]),
         .testTarget(name: "CheckdTests", dependencies: ["ConfigModel", "Wire", "Posix", "TestSupport"]),

@@ -54,6 +54,19 @@ public struct Descriptor: ~Copyable {
         return try sysNonBlocking("read") { Glibc.read(fd, buffer.baseAddress, buffer.count) }
     }
 
+    /// Reads to end of file (or `limit` bytes) on a blocking descriptor.
+    public func readAll(limit: Int = 64 << 20) throws(SysError) -> [UInt8] {
+        let fd = rawValue
+        var bytes: [UInt8] = []
+        var buf = [UInt8](repeating: 0, count: 16384)
+        while bytes.count < limit {
+            let n = try sys("read") { buf.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) } }
+            if n == 0 { break }
+            bytes += buf[0..<n]
+        }
+        return bytes
+    }
+
     /// write(2) of the whole buffer (loops over short writes on blocking descriptors).
     public func writeAll(_ bytes: [UInt8]) throws(SysError) {
         let fd = rawValue
@@ -68,6 +81,11 @@ public struct Descriptor: ~Copyable {
 /// Opens `path`, close-on-exec always.
 public func openDescriptor(_ path: String, flags: Int32, mode: mode_t = 0o644) throws(SysError) -> Descriptor {
     Descriptor(owning: try sys("open(\(path))") { Glibc.open(path, flags | O_CLOEXEC, mode) })
+}
+
+/// The contents of a (small) file.
+public func readFile(_ path: String, limit: Int = 64 << 20) throws(SysError) -> [UInt8] {
+    try openDescriptor(path, flags: O_RDONLY).readAll(limit: limit)
 }
 
 /// Two owned descriptors made together (a pipe, a socket pair).

@@ -49,8 +49,15 @@ public enum SeqPacket {
         var buffer = [UInt8](repeating: 0, count: capacity)
         // MSG_TRUNC makes recv return the record's real length even when it
         // did not fit, so an over-size record is detected, not silently cut.
-        let n = try sysNonBlocking("recv(SOCK_SEQPACKET)") {
-            buffer.withUnsafeMutableBytes { Glibc.recv(fd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT | MSG_TRUNC)) }
+        let n: Int?
+        do {
+            n = try sysNonBlocking("recv(SOCK_SEQPACKET)") {
+                buffer.withUnsafeMutableBytes { Glibc.recv(fd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT | MSG_TRUNC)) }
+            }
+        } catch {
+            // A peer that exits with records unread by it resets the pair: that is a close.
+            if error.errno == .connectionReset { return .closed }
+            throw error
         }
         guard let n else { return .wouldBlock }
         if n == 0 { return .closed }

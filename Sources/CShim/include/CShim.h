@@ -7,4 +7,5 @@
 #include "shim_posix.h"
 #include "shim_spawn.h"
 #include "shim_linux.h"
+#include "shim_syslog.h"
 #endif
