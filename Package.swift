@@ -11,6 +11,7 @@ let package = Package(
         .executable(name: "kaconf", targets: ["kaconf"]),
         .executable(name: "checkd", targets: ["checkd"]),
         .executable(name: "keepalived", targets: ["keepalived"]),
+        .executable(name: "genhash", targets: ["genhash"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -51,6 +52,8 @@ let package = Package(
 
         // MARK: checkd's I/O: probe sockets, track files (syscalls live here, not in Checkers)
         .target(name: "CheckerIO", dependencies: ["Checkers", "ConfigModel", "Reactor", "Posix", "CShim"]),
+        // MARK: HTTP and TLS client, no I/O of its own (genhash and checkd drive it)
+        .target(name: "HTTPClient", dependencies: ["COpenSSL"]),
 
         // MARK: Programs
         .executableTarget(name: "kaconf", dependencies: [
@@ -74,6 +77,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+        .executableTarget(name: "genhash", dependencies: ["HTTPClient"]),
 
         // MARK: Tests
         .target(name: "TestSupport", path: "Tests/TestSupport"),
@@ -93,5 +97,6 @@ let package = Package(
         .testTarget(name: "CheckersTests", dependencies: ["Checkers", "ConfigModel"]),
         .testTarget(name: "CheckdTests", dependencies: ["ConfigModel", "Wire", "Posix", "TestSupport"]),
         .testTarget(name: "CheckerIOTests", dependencies: ["CheckerIO", "Checkers", "ConfigModel", "Reactor", "TestSupport"]),
+        .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "COpenSSL"]),
     ]
 )
