@@ -34,7 +34,7 @@ let package = Package(
         .target(name: "KeepalivedConfig", dependencies: ["ConfigModel"]),
 
         // MARK: Health checking (pure logic: scheduler, verdicts, probes)
-        .target(name: "Checkers", dependencies: ["ConfigModel"]),
+        .target(name: "Checkers", dependencies: ["ConfigModel", "HTTPClient"]),
 
         // MARK: Runtime shared by every program
         .target(name: "Posix", dependencies: ["CShim"]),
@@ -62,7 +62,7 @@ let package = Package(
         ]),
 
         .executableTarget(name: "checkd", dependencies: [
-            "Checkers", "CheckerIO", "ConfigModel", "Reactor", "Posix", "Wire",
+            "Checkers", "CheckerIO", "ConfigModel", "HTTPClient", "Reactor", "Posix", "Wire", "Sandbox", "DaemonSupport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -94,7 +94,7 @@ let package = Package(
         // The supervisor and the sandbox, run for real (as root) with ka-testchild.
         .testTarget(name: "SupervisorTests", dependencies: ["TestSupport", "ConfigModel", "Codec", "Supervision"]),
         .testTarget(name: "KeepalivedConfigTests", dependencies: ["KeepalivedConfig", "ConfigModel"]),
-        .testTarget(name: "CheckersTests", dependencies: ["Checkers", "ConfigModel"]),
+        .testTarget(name: "CheckersTests", dependencies: ["Checkers", "ConfigModel", "HTTPClient"]),
         .testTarget(name: "CheckdTests", dependencies: ["ConfigModel", "Wire", "Posix", "TestSupport"]),
         .testTarget(name: "CheckerIOTests", dependencies: ["CheckerIO", "Checkers", "ConfigModel", "Reactor", "TestSupport"]),
         .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "COpenSSL"]),

@@ -5,6 +5,7 @@ import Checkers
 import CheckerIO
 import ConfigModel
 import Glibc
+import HTTPClient
 import Logging
 import Posix
 import Reactor
@@ -28,6 +29,9 @@ final class CheckDaemon {
     /// Sends a message to ipvs-applier (directly, or relayed by the supervisor).
     var sendToApplier: (Message) -> Void = { _ in }
     private(set) var stopping = false
+    /// Built on first use from the SSL block (SSL_GET), rebuilt on reload.
+    private var tls: TLSContext?
+    private var tlsError: String?
 
     init(reactor: Reactor, logger: Logger, config: CompiledConfig, generation: Generation, scripts: any ScriptExecutor) {
         self.reactor = reactor
@@ -67,6 +71,7 @@ final class CheckDaemon {
     func reload(_ newConfig: CompiledConfig, generation g: Generation) {
         config = newConfig
         generation = g
+        tls = nil
         let plan = PlanBuilder.build(newConfig.config)
         openFifos()
         let values = watchTrackFiles(plan)
@@ -91,6 +96,21 @@ final class CheckDaemon {
             reactor.schedule(after: .milliseconds(50)) { wait() }
         }
         wait()
+    }
+
+    /// The TLS context of the configuration's SSL block (keepalived's: TLS_method,
+    /// client certificate/key/password, CA loaded but the server not verified).
+    private func tlsContext() -> TLSContext? {
+        if let tls { return tls }
+        let ssl = config.config.ssl
+        do {
+            tls = try TLSContext(TLSConfiguration(certificateFile: ssl?.certificate, keyFile: ssl?.key,
+                                                  password: ssl?.password, caFile: ssl?.ca))
+        } catch {
+            if tlsError != error.description { logger.error("SSL block: \(error)") }
+            tlsError = error.description
+        }
+        return tls
     }
 
     // MARK: The schedule
@@ -126,7 +146,7 @@ final class CheckDaemon {
             break  // driven by the track file watcher, never scheduled
         default:
             sequence &+= 1
-            guard let probe = ProbeFactory.make(request, sequence: sequence, random: &random, http: { _, _ in nil }) else {
+            guard let probe = ProbeFactory.make(request, sequence: sequence, random: &random, tls: tlsContext()) else {
                 finished(id, .fail(.socketError("no probe for \(request.spec.keyword)")))
                 return
             }

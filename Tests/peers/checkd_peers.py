@@ -11,6 +11,7 @@ Each server binds the given address (port 0 = any free port), prints
   checkd_peers.py smtp-reject [--addr A] [--port P]    (banner 554)
   checkd_peers.py stall      [--addr A] [--port P]     (listen backlog full: connects hang)
   checkd_peers.py silent     [--addr A] [--port P]     (accepts, never answers)
+  checkd_peers.py http       --dir D [--addr A] [--port P]  (python's http.server on D)
   checkd_peers.py tcp-farm   --count N [--addr A] [--first P] [--http]
                                                        (N listeners; counts accepted connections,
                                                         prints "CONNECTIONS n" on SIGUSR1 and at exit)
@@ -81,6 +82,16 @@ def smtp(args):
     say(f"PORT {port}")
     while True:
         time.sleep(3600)
+
+
+def http(args):
+    import functools
+    import http.server
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=args.dir)
+    http.server.SimpleHTTPRequestHandler.log_message = lambda *a: None
+    srv = http.server.ThreadingHTTPServer((args.addr, args.port), handler)
+    say(f"PORT {srv.server_address[1]}")
+    srv.serve_forever()
 
 
 def tcp_listener(args, backlog=128):
@@ -190,6 +201,7 @@ def main():
     p.add_argument("--count", type=int, default=1)
     p.add_argument("--first", type=int, default=0)
     p.add_argument("--http", action="store_true")
+    p.add_argument("--dir", default=".")
     args = p.parse_args()
     kinds = {
         "udp-echo": lambda: udp(args, True),
@@ -200,6 +212,7 @@ def main():
         "stall": lambda: stall(args),
         "silent": lambda: silent(args),
         "tcp-farm": lambda: tcp_farm(args),
+        "http": lambda: http(args),
     }
     kinds[args.kind]()
 
