@@ -62,7 +62,7 @@ let package = Package(
         ]),
 
         .executableTarget(name: "checkd", dependencies: [
-            "Checkers", "CheckerIO", "ConfigModel", "HTTPClient", "Reactor", "Posix", "Wire", "Sandbox", "DaemonSupport",
+            "Checkers", "CheckerIO", "ConfigModel", "Codec", "HTTPClient", "Reactor", "Posix", "Wire", "Sandbox", "DaemonSupport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),

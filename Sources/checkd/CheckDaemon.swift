@@ -249,6 +249,18 @@ final class CheckDaemon {
         logger.debug("sent the full state: \(verdicts.count) real servers, \(states.count) virtual servers")
     }
 
+    /// Lines for keepalived's data dump (SIGUSR1 through the supervisor).
+    func dumpLines() -> [String] {
+        var out = ["------< Health checkers >------"]
+        for (v, vs) in engine.plan.virtualServers.enumerated() {
+            out.append(" VS \(vs.label) quorum \(engine.quorumUp(virtualServer: v) ? "up" : "down")")
+            for (r, rs) in vs.realServers.enumerated() {
+                out.append("   RS \(rs.label) \(engine.isAlive(virtualServer: v, realServer: r) ? "UP" : "DOWN") weight \(engine.effectiveWeight(virtualServer: v, realServer: r))")
+            }
+        }
+        return out
+    }
+
     // MARK: Track files, FIFOs, presence, SMTP
 
     private func watchTrackFiles(_ plan: HealthPlan) -> [Int64] {

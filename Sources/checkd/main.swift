@@ -10,11 +10,14 @@
 //               notify FIFOs, scripts (through the supervisor, or its own when alone).
 import ArgumentParser
 import Checkers
+import Codec
 import ConfigModel
+import DaemonSupport
 import Glibc
 import Logging
 import Posix
 import Reactor
+import Sandbox
 import Wire
 
 struct CheckdCommand: ParsableCommand {
@@ -23,51 +26,89 @@ struct CheckdCommand: ParsableCommand {
         abstract: "Health checks for keepalived's virtual servers (HTTP, SSL, TCP, SMTP, DNS, UDP, PING, MISC, FILE).",
         discussion: "Loads a compiled configuration ('kaconf compile'), checks every real server and tells ipvs-applier which are up.")
 
-    @Option(name: [.customShort("f"), .customLong("use-file"), .customLong("compiled")],
-            help: ArgumentHelp("Compiled configuration to load ('kaconf compile' output).", valueName: "file"))
-    var config: String = "/etc/keepalived/keepalived.kacf"
+    @OptionGroup var daemon: DaemonOptions
 
-    @Option(name: .customLong("runtime-dir"), help: ArgumentHelp("Directory of the named sockets.", valueName: "dir"))
-    var runtimeDirectory: String = "/run/keepalived"
+    @Option(name: .customLong("compiled"), help: ArgumentHelp("Same as -f: the compiled configuration to load.", valueName: "file"))
+    var compiled: String?
 
-    @Flag(name: [.customShort("l"), .customLong("log-console")], help: "Log to the console (stderr).")
-    var logConsole = false
+    @Flag(name: .customLong("script-helper"), help: .hidden)
+    var scriptHelper = false
 
-    @Flag(name: [.customShort("D"), .customLong("log-detail")], help: "Detailed log messages.")
-    var logDetail = false
-
-    @Option(name: [.customShort("p"), .customLong("pid")], help: ArgumentHelp("Pid file.", valueName: "file"))
-    var pidFile: String?
+    var configPath: String { compiled ?? daemon.config }
 
     mutating func run() throws {
-        let detail = logDetail
-        LoggingSystem.bootstrap { label in
-            var h = StreamLogHandler.standardError(label: label)
-            h.logLevel = detail ? .debug : .info
-            return h
-        }
+        if scriptHelper { ScriptHelperMain.run(configPath: configPath) }
+        DaemonLogging.bootstrap(program: "checkd", daemon.logSettings)
         let logger = Logger(label: "checkd")
+        var profile = ProgramProfile.of(.checkd)
+        if let u = daemon.user { profile.user = u }
+        let policyDirectory = PolicyDirectory.resolve(explicit: daemon.policyDirectory)
+        if let fd = daemon.supervisorFD {
+            try runSupervised(fd: fd, profile: profile, policyDirectory: policyDirectory, logger: logger)
+        } else {
+            try runAlone(profile: profile, policyDirectory: policyDirectory, logger: logger)
+        }
+    }
+
+    /// Under the supervisor: the config, reloads, scripts and peers all come through the inherited channel.
+    func runSupervised(fd: Int32, profile: ProgramProfile, policyDirectory: String, logger: Logger) throws {
+        do {
+            let report = try Sandbox.enter(SandboxProfile(program: "checkd", user: profile.user, capabilities: profile.capabilities, policyDirectory: policyDirectory))
+            logger.info("\(report)")
+        } catch {
+            logger.critical("\(error)")
+            throw ExitCode(1)
+        }
+        let reactor = try Reactor()
+        let link = try DaemonLink(program: .checkd, fd: fd, reactor: reactor, logger: logger)
+        let delegate = SupervisedCheckd(reactor: reactor, link: link, logger: logger)
+        signal(SIGPIPE, SIG_IGN)
+        try reactor.handleSignals([SIGTERM, SIGINT, SIGHUP]) { e in
+            // The supervisor drives reloads and shutdowns; a stray signal stops us in order.
+            if e.signal == SIGHUP { return logger.info("SIGHUP ignored: the supervisor reloads checkd") }
+            delegate.shutdown(Shutdown(reason: .signal))
+        }
+        try link.start(delegate: delegate)
+        try reactor.run()
+    }
+
+    func runAlone(profile: ProgramProfile, policyDirectory: String, logger: Logger) throws {
         let loaded: CompiledConfig
-        switch loadConfig(config) {
+        switch loadConfig(configPath) {
         case .success(let c): loaded = c
         case .failure(let why):
             logger.critical("\(why)")
             throw ExitCode(1)
         }
-        let me = getpwuid(geteuid()).map { String(cString: $0.pointee.pw_name) }
-        let foreign = LocalScripts.foreignUsers(in: loaded, ownUser: me)
+        let foreign = LocalScripts.foreignUsers(in: loaded, ownUser: profile.user)
         if !foreign.isEmpty {
-            logger.critical("running alone, checkd runs scripts as itself (\(me ?? "?")) and cannot honour: \(foreign.joined(separator: "; ")). Run it under the keepalived supervisor.")
+            logger.critical("running alone, checkd runs scripts as its own user \(profile.user) and cannot honour: \(foreign.joined(separator: "; ")). Run it under the keepalived supervisor.")
             throw ExitCode(1)
         }
         let plan = PlanBuilder.build(loaded.config)
-        if plan.usesFwmark { logger.notice("a checker sets fwmark (SO_MARK): checkd keeps CAP_NET_ADMIN for it") }
+        var caps = profile.capabilities
+        if plan.usesFwmark {
+            caps.insert(.netAdmin)
+            logger.notice("a checker sets fwmark (SO_MARK): checkd keeps CAP_NET_ADMIN for it")
+        }
+        if let pidFile = daemon.pidFile { writePidFile(pidFile, logger: logger) }
+        // Scripts run from a helper started before the sandbox (see ScriptHelper.swift).
+        let helperEnd = try HelperScripts.spawn(config: configPath, user: profile.user, logger: logger)
+        do {
+            let report = try Sandbox.enter(SandboxProfile(program: "checkd", user: profile.user, capabilities: caps, policyDirectory: policyDirectory))
+            logger.info("\(report)")
+        } catch {
+            logger.critical("\(error)")
+            throw ExitCode(1)
+        }
 
         let reactor = try Reactor()
-        let scripts = LocalScripts(reactor: reactor, config: loaded)
+        let scripts = try HelperScripts(fd: helperEnd, reactor: reactor, logger: logger)
         let generation = Generation(max(loaded.generation, 1))
+        scripts.generation = generation
         let daemon = CheckDaemon(reactor: reactor, logger: logger, config: loaded, generation: generation, scripts: scripts)
 
+        let runtimeDirectory = self.daemon.runtimeDirectory
         let applier = ApplierLink(path: "\(runtimeDirectory)/ipvs-applier.sock", reactor: reactor, logger: logger)
         daemon.sendToApplier = { applier.send($0) }
         applier.onConnect = { daemon.sendFullState() }
@@ -84,14 +125,15 @@ struct CheckdCommand: ParsableCommand {
 
         signal(SIGPIPE, SIG_IGN)
         var generationNow = generation
-        let path = config
+        let path = configPath
+        let pidFile = self.daemon.pidFile
         try reactor.handleSignals([SIGHUP, SIGTERM, SIGINT]) { event in
             switch event.signal {
             case SIGHUP:
                 switch loadConfig(path) {
                 case .success(let c):
                     generationNow = Generation(max(c.generation, generationNow.value + 1))
-                    scripts.scripts = Dictionary(c.scripts.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+                    scripts.generation = generationNow
                     daemon.reload(c, generation: generationNow)
                 case .failure(let why):
                     logger.error("reload refused, the running configuration stays: \(why)")
@@ -105,12 +147,82 @@ struct CheckdCommand: ParsableCommand {
             }
         }
 
-        if let pidFile { writePidFile(pidFile, logger: logger) }
         daemon.start()
         applier.connect()
         try reactor.run()
         if let pidFile { unlink(pidFile) }
         logger.info("stopped")
+    }
+}
+
+/// checkd under the supervisor: the DaemonLink delegate.
+final class SupervisedCheckd: DaemonDelegate {
+    let reactor: Reactor
+    let link: DaemonLink
+    let logger: Logger
+    var daemon: CheckDaemon?
+
+    init(reactor: Reactor, link: DaemonLink, logger: Logger) {
+        self.reactor = reactor
+        self.link = link
+        self.logger = logger
+    }
+
+    func apply(slice: [UInt8], generation: Generation) -> String? {
+        let config: CompiledConfig
+        if let c = try? CompiledConfig.load(from: slice) {
+            config = c
+        } else {
+            do { config = try Codec.decode(CompiledConfig.self, from: slice) } catch { return "cannot decode the slice: \(error)" }
+        }
+        if let daemon {
+            daemon.reload(config, generation: generation)
+        } else {
+            let d = CheckDaemon(reactor: reactor, logger: logger, config: config, generation: generation,
+                                scripts: SupervisorScripts(link: link))
+            d.sendToApplier = { [link] in link.send($0) }
+            daemon = d
+            d.start()
+            d.sendFullState()
+        }
+        return nil
+    }
+
+    func status(_ request: StatusRequest, generation: Generation) -> [StatusReply] {
+        [StatusReply(requestID: request.requestID, generation: generation, program: .checkd, pid: getpid(),
+                     dumpLines: daemon?.dumpLines() ?? [])]
+    }
+
+    func shutdown(_ request: Shutdown) {
+        guard let daemon else { link.finishShutdown() }
+        daemon.shutdown { [link] in link.finishShutdown() }
+    }
+
+    func received(_ message: Message, from: ProgramName) {
+        switch message {
+        case .vrrpStateChange(let s): daemon?.vrrpStateChanged(s)
+        case .peerChange(let p) where p.program == .ipvsApplier && p.up: daemon?.sendFullState()
+        default: logger.debug("ignoring \(message.type) from \(from)")
+        }
+    }
+}
+
+/// Scripts through the supervisor (it owns users and privileges).
+final class SupervisorScripts: ScriptExecutor {
+    let link: DaemonLink
+    private(set) var running = 0
+    init(link: DaemonLink) { self.link = link }
+    func run(_ id: ScriptID, timeout: Interval?, completion: @escaping (ScriptEnd) -> Void) {
+        running += 1
+        link.runScript(id.index) { [weak self] outcome in
+            self?.running -= 1
+            switch outcome {
+            case .exited(let s): completion(.exited(s))
+            case .signaled(let s): completion(.signaled(s))
+            case .timedOut: completion(.timedOut)
+            case .failedToStart(let why), .refused(let why): completion(.couldNotRun(why))
+            }
+        }
     }
 }
 

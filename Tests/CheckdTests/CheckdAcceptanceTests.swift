@@ -34,6 +34,26 @@ func tcp(_ c: CheckerCommon) -> Checker { .tcp(c) }
         #expect(run.logLines(containing: "Adding service [127.0.0.1]:tcp:\(port)").count == 1)
     }
 
+    @Test(.enabled(if: TestEnvironment.isRoot, "needs root: checkd drops to its own user"))
+    func checkdRunsAsItsOwnUserWithNoCapabilitiesAndSeccomp() throws {
+        let server = try Peer("silent")
+        defer { server.stop() }
+        let run = try CheckdRun(Cfg.config([Cfg.vs([Cfg.rs(port: server.port, [tcp(Cfg.common())])])]))
+        defer { run.stop(); run.cleanup() }
+        #expect(run.applier.waitFor(timeout: 10) { run.applier.lastState(port: server.port) == true }, "\(run.log)")
+        let status = try String(contentsOfFile: "/proc/\(run.process.pid)/status", encoding: .utf8)
+        func field(_ name: String) -> String {
+            status.split(separator: "\n").first { $0.hasPrefix(name + ":") }.map { $0.dropFirst(name.count + 1).trimmingCharacters(in: .whitespaces) } ?? "?"
+        }
+        let uid = getpwnam("keepalived-checkd").map { String($0.pointee.pw_uid) } ?? "?"
+        #expect(field("Uid").split(separator: "\t").first.map(String.init) == uid)
+        #expect(field("CapEff") == "0000000000000000")
+        #expect(field("CapPrm") == "0000000000000000")
+        #expect(field("CapBnd") == "0000000000000000")
+        #expect(field("NoNewPrivs") == "1")
+        #expect(field("Seccomp") == "2")
+    }
+
     @Test func alphaStartsDownAndComesUpOnTheFirstPass() throws {
         let server = try Peer("silent")
         defer { server.stop() }

@@ -101,6 +101,8 @@ final class CheckdRun {
 
     init(_ config: KeepalivedConfiguration, scripts: [Script] = [], netns: Netns? = nil, extraArgs: [String] = []) throws {
         dir = try TempDirectory("ka-checkd")
+        // checkd drops to its own user: it must create its socket here and read the config.
+        chmod(dir.path, 0o1777)
         configPath = dir.file("checkd.kacf")
         self.netns = netns
         try CheckdRun.write(config, scripts: scripts, generation: 1, to: configPath)
