@@ -79,6 +79,9 @@ let package = Package(
         ]),
         .executableTarget(name: "genhash", dependencies: ["HTTPClient"]),
 
+        // BENCHMARK-ONLY: writes the compiled configuration scripts/bench.d/checkd.sh uses (not installed).
+        .executableTarget(name: "checkd-benchconf", dependencies: ["ConfigModel"]),
+
         // MARK: Tests
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         // Namespace, reference-interop and VM-result tests; one file per area.
