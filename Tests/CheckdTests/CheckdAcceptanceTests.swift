@@ -118,6 +118,34 @@ func tcp(_ c: CheckerCommon) -> Checker { .tcp(c) }
         #expect(run.logLines(containing: "Lost quorum 2-0=2 > 1").count == 1, "\(run.log)")
     }
 
+    @Test func lvsNotifyFifoGetsKeepalivedsLines() throws {
+        let fifoDir = try TempDirectory("ka-fifo")
+        defer { fifoDir.remove() }
+        chmod(fifoDir.path, 0o1777)
+        let path = fifoDir.file("lvs.fifo")
+        #expect(mkfifo(path, 0o666) == 0)
+        chmod(path, 0o666)
+        let reader = open(path, O_RDONLY | O_NONBLOCK)
+        defer { close(reader) }
+        let server = try Peer("silent")
+        let port = server.port
+        let run = try CheckdRun(Cfg.config([Cfg.vs([Cfg.rs(port: port, [tcp(Cfg.common())])])]) {
+            $0.global.lvsNotifyFifo = FifoSpec(path: path)
+        })
+        defer { run.stop(); run.cleanup() }
+        #expect(run.applier.waitFor(timeout: 10) { run.applier.lastState(port: port) == true })
+        Thread.sleep(forTimeInterval: 1.2)
+        server.stop()
+        #expect(run.applier.waitFor(timeout: 10) { run.applier.lastState(port: port) == false }, "\(run.log)")
+        Thread.sleep(forTimeInterval: 0.3)
+        var buf = [UInt8](repeating: 0, count: 4096)
+        let n = read(reader, &buf, buf.count)
+        let text = n > 0 ? String(decoding: buf[0..<n], as: UTF8.self) : ""
+        #expect(text.contains("VS [10.9.9.9]:tcp:80 UP\n"), "\(text)")
+        #expect(text.contains("RS [127.0.0.1]:tcp:\(port) [10.9.9.9]:tcp:80 DOWN\n"), "\(text)")
+        #expect(text.contains("VS [10.9.9.9]:tcp:80 DOWN\n"), "\(text)")
+    }
+
     @Test func sighupChangingOneVirtualServerLeavesTheOthersAlone() throws {
         let a = try Peer("silent"), b = try Peer("silent"), c = try Peer("silent")
         defer { a.stop(); b.stop(); c.stop() }

@@ -172,3 +172,21 @@ let loopback = IPAddress("127.0.0.1")!
         #expect(try run(UDPProbe(spec: required, random: &r), timeout: .milliseconds(300)).0 == .fail(.timeout))
     }
 }
+
+@Suite(.serialized) struct SMTPAlertsAgainstAiosmtpd {
+    @Test func anAlertIsDeliveredWithSubjectAndBody() throws {
+        let peer = try Peer("smtp")
+        defer { peer.stop() }
+        let message = SMTPAlertMessage(from: "checkd@test", to: ["ops@test", "oncall@test"],
+                                       subject: "[lb1] Realserver [10.0.0.2]:tcp:80 of virtual server [10.0.0.1]:tcp:80 - DOWN",
+                                       body: "=> TCP_CHECK failed on service : connection refused <=\n.leading dot", helo: "lb1")
+        let (v, _) = try run(SMTPAlertProbe(endpoint: Endpoint(address: loopback, port: peer.port), message: message))
+        #expect(v == .pass(.smtpOK))
+        #expect(waitUntil(timeout: 5) { peer.process.output.contains("END MESSAGE") })
+        let out = peer.process.output
+        #expect(out.contains("MESSAGE FROM checkd@test TO ops@test,oncall@test"))
+        #expect(out.contains("Subject: [lb1] Realserver [10.0.0.2]:tcp:80 of virtual server [10.0.0.1]:tcp:80 - DOWN"))
+        #expect(out.contains("=> TCP_CHECK failed on service : connection refused <="))
+        #expect(out.contains("\n.leading dot"))
+    }
+}
