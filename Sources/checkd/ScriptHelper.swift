@@ -52,23 +52,19 @@ final class HelperScripts: ScriptExecutor {
         let rid = nextID
         nextID += 1
         pending[rid] = completion
-        // The timeout travels as an argument word the helper understands (no user-supplied words exist here).
-        let words = ScriptArguments.none
+        // The helper applies misc_timeout itself, from the same configuration.
         do {
-            try channel.send(.runScript(RunScript(generation: generation, requestID: rid, script: id.index, arguments: words)))
-            timeouts[rid] = timeout
+            try channel.send(.runScript(RunScript(generation: generation, requestID: rid, script: id.index)))
         } catch {
             pending[rid] = nil
             completion(.couldNotRun("script helper: \(error)"))
         }
     }
-    private var timeouts: [UInt64: Interval?] = [:]
 
     private func readable() {
         do {
             while let m = try channel.receive() {
                 guard case .scriptResult(let r) = m, let done = pending.removeValue(forKey: r.requestID) else { continue }
-                timeouts[r.requestID] = nil
                 switch r.outcome {
                 case .exited(let s): done(.exited(s))
                 case .signaled(let s): done(.signaled(s))
@@ -97,6 +93,7 @@ enum ScriptHelperMain {
             let reactor = try Reactor()
             var config = (try? loadConfig(configPath).get()) ?? CompiledConfig()
             let scripts = LocalScripts(reactor: reactor, config: config)
+            var timeouts = miscTimeouts(config)
             let socket = Descriptor(owning: 3)
             try socket.setNonBlocking()
             try socket.setCloseOnExec(true)
@@ -108,12 +105,9 @@ enum ScriptHelperMain {
                         if req.generation.value > config.generation, let fresh = try? loadConfig(configPath).get() {
                             config = fresh
                             scripts.scripts = Dictionary(fresh.scripts.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+                            timeouts = miscTimeouts(fresh)
                         }
-                        let timeout = config.config.virtualServers.lazy.flatMap(\.realServers).flatMap(\.checkers)
-                            .compactMap { c -> Interval? in
-                                if case .misc(let m) = c, m.miscPath?.id.index == req.script { return m.miscTimeout ?? c.common?.delayLoop }
-                                return nil
-                            }.first
+                        let timeout = timeouts[ScriptID(req.script)]
                         scripts.run(ScriptID(req.script), timeout: timeout) { end in
                             let outcome: ScriptOutcome
                             switch end {
@@ -137,6 +131,17 @@ enum ScriptHelperMain {
         }
         exit(1)
     }
+}
+
+/// misc_timeout of every MISC_CHECK script, after inheritance (default: the checker's delay_loop).
+func miscTimeouts(_ config: CompiledConfig) -> [ScriptID: Interval] {
+    var out: [ScriptID: Interval] = [:]
+    for vs in PlanBuilder.build(config.config).virtualServers {
+        for rs in vs.realServers {
+            for c in rs.checkers { if case .misc(let m) = c.probe { out[m.script] = m.timeout } }
+        }
+    }
+    return out
 }
 
 enum PolicyDirectoryPath {

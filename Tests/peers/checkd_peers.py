@@ -12,7 +12,7 @@ Each server binds the given address (port 0 = any free port), prints
   checkd_peers.py stall      [--addr A] [--port P]     (listen backlog full: connects hang)
   checkd_peers.py silent     [--addr A] [--port P]     (accepts, never answers)
   checkd_peers.py http       --dir D [--addr A] [--port P]  (python's http.server on D)
-  checkd_peers.py tcp-farm   --count N [--addr A] [--first P] [--http]
+  checkd_peers.py tcp-farm   --count N [--addr A] [--first P] [--http [--http-from P]]
                                                        (N listeners; counts accepted connections,
                                                         prints "CONNECTIONS n" on SIGUSR1 and at exit)
 """
@@ -170,8 +170,11 @@ def tcp_farm(args):
                         c, _ = key.fileobj.accept()
                     except (BlockingIOError, InterruptedError):
                         break
+                    except OSError:
+                        # Out of descriptors under load: leave the rest queued.
+                        break
                     count[0] += 1
-                    if args.http:
+                    if args.http and key.fileobj.getsockname()[1] >= args.http_from:
                         c.setblocking(False)
                         sel.register(c, selectors.EVENT_READ, "conn")
                     else:
@@ -202,6 +205,7 @@ def main():
     p.add_argument("--first", type=int, default=0)
     p.add_argument("--http", action="store_true")
     p.add_argument("--dir", default=".")
+    p.add_argument("--http-from", type=int, default=0, help="tcp-farm: only ports >= this answer HTTP")
     args = p.parse_args()
     kinds = {
         "udp-echo": lambda: udp(args, True),

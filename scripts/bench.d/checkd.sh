@@ -6,6 +6,7 @@
 #                                        a server farm on 1,000 loopback ports), then ours alone on
 #                                        the host at 1,000 -> 12,000 real servers (10,000 TCP + 2,000 HTTP)
 #   scripts/bench.d/checkd.sh --smoke    a few seconds on the host, small (what CI runs)
+#   scripts/bench.d/checkd.sh --host | --vm          only one of the two parts of the full run
 #   scripts/bench.d/checkd.sh --in-guest [SECONDS]   (used by the full run inside ipvs-vm)
 #
 # checks/s are counted by the kernel (Tcp PassiveOpens in /proc/net/snmp: every
@@ -40,9 +41,9 @@ measure() {
     'BEGIN { printf "%-44s %8.0f checks/s  %6.1f %% CPU  %7.1f MiB RSS\n", l, o / s, 100 * c / hz / s, r / 1024 }'
 }
 
-farm_start() {  # farm_start COUNT FIRSTPORT -> sets FARM_PID
+farm_start() {  # farm_start COUNT FIRSTPORT [HTTPFROM] -> sets FARM_PID
   local log; log=$(mktemp)
-  $PY $PEERS tcp-farm --count "$1" --first "$2" --http >"$log" 2>&1 &
+  $PY $PEERS tcp-farm --count "$1" --first "$2" --http --http-from "${3:-0}" >"$log" 2>&1 &
   FARM_PID=$!
   for _ in $(seq 1 300); do grep -q '^PORTS' "$log" && break; sleep 0.1; done
   rm -f "$log"
@@ -53,7 +54,7 @@ ours() {
   local label=$1 tcp=$2 http=$3 first=$4 secs=$5 dir
   dir=$(mktemp -d); chmod 1777 "$dir"
   "$BIN/checkd-benchconf" "$tcp" "$http" "$first" "$dir/bench.kacf"
-  farm_start $((tcp + http)) "$first"
+  farm_start $((tcp + http)) "$first" $((first + tcp))
   "$BIN/checkd" -f "$dir/bench.kacf" --runtime-dir "$dir" -G >"$dir/checkd.log" 2>&1 &
   local pid=$!
   sleep 4   # bootstrap second + warmup
@@ -76,7 +77,7 @@ theirs() {
     done
     echo "}"
   } >"$dir/keepalived.conf"
-  farm_start "$n" "$first"
+  if [ "$kind" = tcp ]; then farm_start "$n" "$first" 99999; else farm_start "$n" "$first" 0; fi
   keepalived -C -n -G -f "$dir/keepalived.conf" -p "$dir/k.pid" -c "$dir/c.pid" >/dev/null 2>&1 &
   local parent=$!
   sleep 4
@@ -105,9 +106,13 @@ case "$mode" in
     ;;
   *)
     BIN=$(bin_dir)
-    echo "== side by side in ipvs-vm"
-    /work/shared/tools/ipvs-vm --timeout 900 --mem 2048 -- bash "$PWD/scripts/bench.d/checkd.sh" --in-guest 10 \
-      || echo "(ipvs-vm run failed: $?)"
+    if [ "$mode" != "--host" ]; then
+      echo "== side by side in ipvs-vm"
+      shared=$(cd .. && pwd)/shared
+      "$shared/tools/ipvs-vm" --timeout 900 --mem 2048 -- bash "$PWD/scripts/bench.d/checkd.sh" --in-guest 10 \
+        || echo "(ipvs-vm run failed: $?)"
+    fi
+    [ "$mode" = "--vm" ] && exit 0
     echo "== ours alone on the host, release build, delay_loop 1"
     ours "checkd: 1,000 TCP_CHECK" 1000 0 20000 10
     ours "checkd: 1,000 HTTP_GET" 0 1000 20000 10
