@@ -310,6 +310,7 @@ public struct HealthEngine: Sendable {
         checkers[i].running = false
         var out: [HealthAction] = []
         let v = checkers[i].vs, r = checkers[i].rs
+        let vsBefore = (virtuals[v].quorumUp, virtuals[v].sorryActive)
         if verdict.up, let w = verdict.dynamicWeight {
             updateWeight(r, of: v, to: w, updateQuorum: true, into: &out)
         }
@@ -325,7 +326,13 @@ public struct HealthEngine: Sendable {
             checkerReport(i, alive: report == .up, wasUp: wasUp, hadRun: hadRun, report: report, verdict: verdict, into: &out)
         }
         arm(i, at: step.next)
-        sync(v, into: &out)
+        // One real server changed at most, unless the virtual server's state did
+        // (a sorry server swap touches every row): keep the common case O(1).
+        if vsBefore == (virtuals[v].quorumUp, virtuals[v].sorryActive) {
+            sync(v, only: r, into: &out)
+        } else {
+            sync(v, into: &out)
+        }
         return out
     }
 
@@ -511,6 +518,21 @@ public struct HealthEngine: Sendable {
         guard let s = virtuals[v].spec.sorryServer else { return .absent }
         if virtuals[v].sorryActive { return .weight(HealthEngine.realWeight(s.weight)) }
         return s.inhibit ? .weight(0) : .absent
+    }
+
+    /// As `sync(_:into:)` for one real server of `v` (its virtual server's state unchanged).
+    private mutating func sync(_ v: Int, only r: Int, into out: inout [HealthAction]) {
+        let st = wireState(r, of: v)
+        if reals[r].sent.map({ $0.up != st.up || $0.weight != st.weight }) ?? true {
+            reals[r].sent = (st.up, st.weight)
+            out.append(.realServer(st))
+        }
+        let want = desired(realServer: r, of: v)
+        if reals[r].emitted != want {
+            reals[r].emitted = want
+            out.append(.ipvs(IPVSUpdate(virtualServer: virtuals[v].spec.configIndex,
+                                        destination: .realServer(reals[r].spec.configIndex), weight: want.weight)))
+        }
     }
 
     /// Emits the states and rows of virtual server `v` that differ from what was last sent.
