@@ -97,7 +97,7 @@ case "$mode" in
     ;;
   --in-guest)
     secs=${2:-10}
-    BIN=$(swift build -c release --show-bin-path)
+    BIN=${CHECKD_BIN:-$(swift build -c release --show-bin-path)}
     echo "inside ipvs-vm (TCG emulation), delay_loop 1, ${secs}s each"
     theirs "keepalived 2.2.7: 1000 TCP_CHECK" tcp 1000 42000 "$secs"
     ours   "checkd:           1000 TCP_CHECK" 1000 0 42000 "$secs"
@@ -108,8 +108,9 @@ case "$mode" in
     BIN=$(bin_dir)
     if [ "$mode" != "--host" ]; then
       echo "== side by side in ipvs-vm"
-      shared=$(cd .. && pwd)/shared
-      "$shared/tools/ipvs-vm" --timeout 900 --mem 2048 -- bash "$PWD/scripts/bench.d/checkd.sh" --in-guest 10 \
+      shared=${KA_SHARED_DIR:-$(cd .. && pwd)/shared}
+      [ -x "$shared/tools/ipvs-vm" ] || shared=$(cd ../.. && pwd)/shared
+      "$shared/tools/ipvs-vm" --timeout 900 --mem 2048 -- env CHECKD_BIN="$BIN" bash "$PWD/scripts/bench.d/checkd.sh" --in-guest 10 \
         || echo "(ipvs-vm run failed: $?)"
     fi
     [ "$mode" = "--vm" ] && exit 0
