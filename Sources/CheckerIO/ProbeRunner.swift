@@ -94,9 +94,11 @@ final class ProbeSession {
         if connecting {
             if let f = ProbeSocket.pendingError(fd) { return finish(probe.failed(f)) }
             connecting = false
+            let out = probe.connected()
+            // TCP_CHECK ends here: no timer or epoll change for nothing.
+            if let v = out.verdict, out.send.isEmpty { return finish(v) }
             armTimeout()
-            if !watchFor(pending.isEmpty ? .readable : [.readable, .writable]) { return }
-            apply(probe.connected())
+            apply(out)
             return
         }
         if events.contains(.writable) && !pending.isEmpty {

@@ -122,12 +122,16 @@ final class CheckDaemon {
         if let t = timer { reactor.cancel(t); timer = nil }
         armedAt = next
         guard let next else { return }
-        timer = reactor.timers.schedule(at: instant(next)) { [unowned self] in
+        // Up to 5 ms of slack lets checks due close together share one wake-up
+        // (a few hundred a second at most, whatever the number of checkers).
+        timer = reactor.timers.schedule(at: instant(next) + CheckDaemon.slack) { [unowned self] in
             self.timer = nil
             self.armedAt = nil
             self.tick()
         }
     }
+
+    static let slack = Duration.milliseconds(5)
 
     private func tick() {
         guard !stopping else { return }
