@@ -77,7 +77,10 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .executableTarget(name: "genhash", dependencies: ["HTTPClient"]),
+        // Static Swift runtime: genhash is started once per digest, and the shared
+        // runtime's loading costs it ~1 ms and 3 MB of RSS (scripts/bench.d/genhash.sh).
+        .executableTarget(name: "genhash", dependencies: ["HTTPClient"],
+                          linkerSettings: [.unsafeFlags(["-static-stdlib"])]),
 
         // BENCHMARK-ONLY: writes the compiled configuration scripts/bench.d/checkd.sh uses (not installed).
         .executableTarget(name: "checkd-benchconf", dependencies: ["ConfigModel"]),

@@ -3,7 +3,8 @@
 public enum HTTPClientError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The peer closed the stream before the blank line that ends the header
     /// (keepalived says "no data received from remote webserver").
-    case noResponseHeader(receivedBytes: Int)
+    /// `firstLine` is the start of what did arrive, printable.
+    case noResponseHeader(receivedBytes: Int, firstLine: String)
     /// The header grew past `limit` bytes without its blank line.
     case headerTooLarge(limit: Int)
     /// The first line is not `HTTP/x.y NNN ...`: whatever answered is not an HTTP server.
@@ -17,9 +18,10 @@ public enum HTTPClientError: Error, Equatable, Sendable, CustomStringConvertible
 
     public var description: String {
         switch self {
-        case .noResponseHeader(let n):
+        case .noResponseHeader(let n, let line):
             return n == 0 ? "the server closed the connection without answering"
-                          : "the server closed the connection after \(n) bytes, before the end of an HTTP header"
+                          : "the server closed the connection after \(n) bytes, before the end of an HTTP header "
+                            + "(first line: \"\(line)\")"
         case .headerTooLarge(let limit):
             return "the response header is larger than \(limit) bytes"
         case .notHTTP(let line):

@@ -100,7 +100,11 @@ public final class HTTPResponseParser {
 
     public func feedEndOfStream() throws(HTTPClientError) {
         if let failure { throw failure }
-        guard header != nil else { return try fail(.noResponseHeader(receivedBytes: headerBuffer.count)) }
+        guard header != nil else {
+            let lineEnd = headerBuffer.firstIndex(where: { $0 == 0x0d || $0 == 0x0a }) ?? headerBuffer.count
+            return try fail(.noResponseHeader(receivedBytes: headerBuffer.count,
+                                              firstLine: HTTPClientError.printable(headerBuffer[0..<lineEnd])))
+        }
         ended = true
     }
 

@@ -3,7 +3,8 @@ public struct HTTPStatusLine: Sendable, Equatable {
     public var major: Int
     public var minor: Int
     public var code: Int
-    /// The line as received, without its CRLF.
+    /// The line as received, without its CRLF, made printable for logs
+    /// (bytes outside 0x20...0x7e as `\xNN`, at most 80 characters).
     public var text: String
 
     /// keepalived's status_code default: 200-299.
@@ -33,7 +34,7 @@ public struct HTTPStatusLine: Sendable, Equatable {
         self.major = major
         self.minor = minor
         self.code = code
-        self.text = String(decoding: line, as: UTF8.self)
+        self.text = HTTPClientError.printable(line)
     }
 
     /// One to four decimal digits at `i`, advancing `i` past them.

@@ -10,7 +10,8 @@
 ///   later read prints only its dump, offsets restarting at 0000 (a body that
 ///   starts in a later read therefore has no HTML banner);
 /// - at the end: a blank line, the digest's dump, the digest in hex, a blank
-///   line and `Global response time for [URL] = N usecs`.
+///   line and `Global response time for [URL] = N usecs`; over TLS only the
+///   last three.
 ///
 /// The transcript only builds bytes; the driver writes them (`takeOutput`).
 public final class VerboseTranscript: HTTPReadObserver {
@@ -48,12 +49,16 @@ public final class VerboseTranscript: HTTPReadObserver {
         HexDump.append(bytes, to: &output)
     }
 
-    /// The closing part, once the response is complete.
-    public func finish(digest: [UInt8], url: String, responseMicroseconds: UInt64) {
-        output.append(0x0a)
-        output.append(contentsOf: Self.hashBanner.utf8)
-        digest.withUnsafeBytes { HexDump.append($0, to: &output) }
-        output.append(contentsOf: Self.finalBanner.utf8)
+    /// The closing part, once the response is complete. Over TLS keepalived's
+    /// genhash prints only the digest line there: no blank line after the body,
+    /// no digest dump, no banners (observed on Debian's 2.2.7 with -S -v).
+    public func finish(digest: [UInt8], url: String, responseMicroseconds: UInt64, overTLS: Bool = false) {
+        if !overTLS {
+            output.append(0x0a)
+            output.append(contentsOf: Self.hashBanner.utf8)
+            digest.withUnsafeBytes { HexDump.append($0, to: &output) }
+            output.append(contentsOf: Self.finalBanner.utf8)
+        }
         output.append(contentsOf: hexString(digest).utf8)
         output.append(contentsOf: "\n\nGlobal response time for [\(url)] = \(responseMicroseconds) usecs\n".utf8)
     }

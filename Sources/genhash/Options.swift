@@ -27,9 +27,10 @@ enum CommandLineOutcome: Error {
 
 let genhashVersion = "genhash 2.2.7-swift (keepalived-swift; flags and output of keepalived 2.2.7's genhash)"
 
-/// keepalived's usage text, with the two flags its 2.2.7 build dropped (-H, -r) back in.
-let usageText = """
-    Usage: genhash COMMAND [OPTIONS]
+/// keepalived's usage text, with the two flags its 2.2.7 build dropped (-H, -r)
+/// back in; like keepalived's, it names the program as it was invoked.
+func usageText(program: String) -> String { """
+    Usage: \(program) COMMAND [OPTIONS]
     Commands:
        -s server-address -p port -u url
        -S -s server-address -p port -u url
@@ -55,6 +56,7 @@ let usageText = """
        --timeout         -t       Timeout in seconds
 
     """
+}
 
 /// Parses the arguments the way keepalived's getopt_long does, so every form
 /// it accepts works the same: `-s1.2.3.4`, `-vS` (clustered flags), `--server=1.2.3.4`,

@@ -103,14 +103,17 @@ import Testing
 
     @Test func endOfStreamBeforeTheBlankLineIsNoData() throws {
         // keepalived: "no data received from remote webserver" for all of these.
-        let table: [(String, Int)] = [
-            ("", 0), ("HTTP/1.0 200 OK\r\nFoo: bar\r\n", 27), ("HTTP/1.0 200 OK\nContent-Length: 4\n\nabcd", 39),
-            ("<html>hello</html>", 18),
+        let table: [(String, Int, String)] = [
+            ("", 0, ""), ("HTTP/1.0 200 OK\r\nFoo: bar\r\n", 27, "HTTP/1.0 200 OK"),
+            ("HTTP/1.0 200 OK\nContent-Length: 4\n\nabcd", 39, "HTTP/1.0 200 OK"),
+            ("<html>hello</html>", 18, "<html>hello</html>"), ("\u{1}\u{2}x\r\n", 5, "\\x01\\x02x"),
         ]
-        for (text, count) in table {
+        for (text, count, line) in table {
             let parser = try HTTPResponseParser()
             if !text.isEmpty { try parser.feed(Array(text.utf8)) }
-            #expect(throws: HTTPClientError.noResponseHeader(receivedBytes: count)) { try parser.feedEndOfStream() }
+            #expect(throws: HTTPClientError.noResponseHeader(receivedBytes: count, firstLine: line)) {
+                try parser.feedEndOfStream()
+            }
             #expect(parser.response == nil)
         }
     }

@@ -95,4 +95,18 @@ import Testing
         #expect(!text.contains("HTML Buffer"))
         #expect(text.hasSuffix("HTTP/1.0 200 OK\r\n\r\n\n0000  68 65 6c 6c 6f          -                           hello           \n"))
     }
+
+    @Test func overTLSTheEndIsTheDigestLineAlone() throws {
+        let transcript = VerboseTranscript()
+        let exchange = try HTTPExchange(request: HTTPRequest(path: "/", host: "h"))
+        exchange.parser.observer = transcript
+        try exchange.feed(Array("HTTP/1.0 200 OK\r\nContent-Length: 5\r\n\r\nhello".utf8))
+        let digest = try #require(exchange.response?.digest)
+        transcript.finish(digest: digest, url: "/capped", responseMicroseconds: 7796, overTLS: true)
+        let text = String(decoding: transcript.takeOutput(), as: UTF8.self)
+        // As Debian's genhash -S -v printed it.
+        #expect(text.hasSuffix("-----------------------[        HTML Buffer        ]-----------------------\n"
+                               + "0000  68 65 6c 6c 6f          -                           hello           \n"
+                               + "5d41402abc4b2a76b9719d911017c592\n\nGlobal response time for [/capped] = 7796 usecs\n"))
+    }
 }
