@@ -11,6 +11,7 @@ let package = Package(
         .executable(name: "kaconf", targets: ["kaconf"]),
         .executable(name: "checkd", targets: ["checkd"]),
         .executable(name: "keepalived", targets: ["keepalived"]),
+        .executable(name: "ka-script-host", targets: ["ka-script-host"]),
         .executable(name: "genhash", targets: ["genhash"]),
     ],
     dependencies: [
@@ -71,6 +72,13 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+        // Runs the scripts of a daemon started alone (installed with the daemons).
+        .executableTarget(name: "ka-script-host", dependencies: [
+            "DaemonSupport", "Wire", "Reactor", "Sandbox",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        // Benchmark driver for scripts/bench.d/reactor.sh (not installed).
+        .executableTarget(name: "reactor-bench", dependencies: ["Reactor", "DaemonSupport"]),
         // TEST-ONLY: a stand-in daemon for the supervisor's tests (not installed).
         .executableTarget(name: "ka-testchild", dependencies: [
             "DaemonSupport", "Wire", "Reactor", "Sandbox", "Posix",
@@ -98,7 +106,8 @@ let package = Package(
         .testTarget(name: "DaemonSupportTests", dependencies: ["DaemonSupport", "Wire", "Reactor", "Posix", "ConfigModel", "TestSupport",
                                                               .product(name: "Logging", package: "swift-log")]),
         // The supervisor and the sandbox, run for real (as root) with ka-testchild.
-        .testTarget(name: "SupervisorTests", dependencies: ["TestSupport", "ConfigModel", "Codec", "Supervision"]),
+        .testTarget(name: "SupervisorTests", dependencies: ["TestSupport", "ConfigModel", "Codec", "Supervision"],
+                    exclude: ["golden"]),
         .testTarget(name: "KeepalivedConfigTests", dependencies: ["KeepalivedConfig", "ConfigModel"]),
         .testTarget(name: "CheckersTests", dependencies: ["Checkers", "ConfigModel", "HTTPClient"]),
         .testTarget(name: "CheckdTests", dependencies: ["ConfigModel", "Wire", "Posix", "TestSupport"]),
