@@ -61,8 +61,10 @@ func tcp(_ c: CheckerCommon) -> Checker { .tcp(c) }
         let run = try CheckdRun(Cfg.config([Cfg.vs([Cfg.rs(port: port, [tcp(Cfg.common(alpha: true))])])]))
         defer { run.stop(); run.cleanup() }
         #expect(run.applier.waitFor(timeout: 10) { run.applier.lastState(port: port) == true }, "\(run.log)")
-        // Whether the first state arrives alone or in the full state sent on connect, it is "down".
-        #expect(run.applier.verdicts(port: port).map(\.up) == [false, true])
+        // The first state (alone, or in a full state sent on connect) is "down", then "up".
+        let states = run.applier.verdicts(port: port).map(\.up)
+        #expect(states.enumerated().filter { $0.offset == 0 || states[$0.offset - 1] != $0.element }.map(\.element) == [false, true])
+        #expect(run.applier.verdicts(port: port).filter { !$0.full }.map(\.up) == [false, true], "incremental verdicts only on changes")
     }
 
     @Test func aSlowServerHitsConnectTimeout() throws {
@@ -177,7 +179,9 @@ func tcp(_ c: CheckerCommon) -> Checker { .tcp(c) }
         m.common = Cfg.common()
         m.miscPath = Script(id: ScriptID(0), argv: [script])
         m.miscTimeout = .seconds(2)
-        let run = try CheckdRun(Cfg.config([Cfg.vs([Cfg.rs(port: 8080, [.misc(m)])])]), scripts: [Script(id: ScriptID(0), argv: [script])])
+        // Alone, checkd runs scripts only as itself: the configuration says so.
+        let run = try CheckdRun(Cfg.config([Cfg.vs([Cfg.rs(port: 8080, [.misc(m)])])]) { $0.global.scriptUser = "keepalived-checkd" },
+                                scripts: [Script(id: ScriptID(0), argv: [script])])
         defer { run.stop(); run.cleanup() }
         Thread.sleep(forTimeInterval: 2.5)
         #expect(run.applier.lastState(port: 8080) == true, "\(run.log)")

@@ -106,8 +106,10 @@ final class CheckdRun {
         configPath = dir.file("checkd.kacf")
         self.netns = netns
         try CheckdRun.write(config, scripts: scripts, generation: 1, to: configPath)
-        applier = try FakeApplier(path: dir.file("ipvs-applier.sock"))
-        let argv = [TestEnvironment.binary("checkd"), "--compiled", configPath, "--runtime-dir", dir.path, "-l", "-D"] + extraArgs
+        // Where DaemonSupport's PeerSockets look for ipvs-applier.
+        try FileManager.default.createDirectory(atPath: dir.file("ipvs-applier"), withIntermediateDirectories: true)
+        applier = try FakeApplier(path: dir.file("ipvs-applier/ipvs-applier.sock"))
+        let argv = [TestEnvironment.binary("checkd"), "--compiled", configPath, "--runtime-dir", dir.path, "-l", "-D", "-G"] + extraArgs
         if let netns {
             process = try netns.spawn(argv, outputFile: dir.file("checkd.log"))
         } else {
