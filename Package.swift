@@ -12,6 +12,7 @@ let package = Package(
         .executable(name: "checkd", targets: ["checkd"]),
         .executable(name: "keepalived", targets: ["keepalived"]),
         .executable(name: "ka-script-host", targets: ["ka-script-host"]),
+        .executable(name: "vrrpd", targets: ["vrrpd"]),
         .executable(name: "genhash", targets: ["genhash"]),
     ],
     dependencies: [
@@ -53,6 +54,14 @@ let package = Package(
 
         // MARK: checkd's I/O: probe sockets, track files (syscalls live here, not in Checkers)
         .target(name: "CheckerIO", dependencies: ["Checkers", "ConfigModel", "Reactor", "Posix", "CShim"]),
+        // MARK: VRRP (pure protocol logic: codec, validation, state machine)
+        .target(name: "VRRP", dependencies: ["ConfigModel"]),
+        // rtnetlink (addresses, links); the IPVS part adds generic netlink.
+        .target(name: "Netlink", dependencies: ["Posix", "CShim", "ConfigModel"]),
+        // vrrpd's sockets: raw IP for adverts, AF_PACKET for gratuitous ARP / NA.
+        .target(name: "VRRPIO", dependencies: ["VRRP", "Posix", "CShim", "ConfigModel"]),
+        // vrrpd's engine: instances on the reactor, carried out over VRRPIO and Netlink.
+        .target(name: "VRRPService", dependencies: ["VRRP", "VRRPIO", "Netlink", "Reactor", "Posix", "ConfigModel"]),
         // MARK: HTTP and TLS client, no I/O of its own (genhash and checkd drive it)
         .target(name: "HTTPClient", dependencies: ["COpenSSL"]),
 
@@ -64,6 +73,11 @@ let package = Package(
 
         .executableTarget(name: "checkd", dependencies: [
             "Checkers", "CheckerIO", "ConfigModel", "Codec", "HTTPClient", "Reactor", "Posix", "Wire", "Sandbox", "DaemonSupport",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .executableTarget(name: "vrrpd", dependencies: [
+            "VRRPService", "VRRP", "ConfigModel", "Reactor", "Posix", "Wire", "CShim", "DaemonSupport", "Sandbox",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -94,9 +108,9 @@ let package = Package(
         .executableTarget(name: "checkd-benchconf", dependencies: ["ConfigModel"]),
 
         // MARK: Tests
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["CShim"], path: "Tests/TestSupport"),
         // Namespace, reference-interop and VM-result tests; one file per area.
-        .testTarget(name: "IntegrationTests", dependencies: ["TestSupport"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["TestSupport", "CShim"]),
         .testTarget(name: "CodecTests", dependencies: ["Codec"]),
         .testTarget(name: "ConfigModelTests", dependencies: ["ConfigModel"]),
         .testTarget(name: "WireTests", dependencies: ["Wire", "Codec", "Posix"]),
@@ -112,6 +126,9 @@ let package = Package(
         .testTarget(name: "CheckersTests", dependencies: ["Checkers", "ConfigModel", "HTTPClient"]),
         .testTarget(name: "CheckdTests", dependencies: ["ConfigModel", "Wire", "Posix", "TestSupport"]),
         .testTarget(name: "CheckerIOTests", dependencies: ["CheckerIO", "Checkers", "ConfigModel", "Reactor", "TestSupport"]),
+        .testTarget(name: "VRRPTests", dependencies: ["VRRP", "ConfigModel"]),
+        .testTarget(name: "NetlinkTests", dependencies: ["Netlink", "ConfigModel", "TestSupport"]),
+        .testTarget(name: "VRRPIOTests", dependencies: ["VRRPIO", "VRRP", "ConfigModel", "TestSupport"]),
         .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "COpenSSL"]),
     ]
 )
