@@ -2,7 +2,7 @@
 // relays what one daemon says for another. A daemon is known by the
 // descriptor it speaks on; this table is the only authority on what it may
 // send (STYLE.md §2: admit, or refuse with a reason).
-import Wire
+
 
 public enum Admitted: Sendable, Equatable {
     case helloReply(HelloReply)
