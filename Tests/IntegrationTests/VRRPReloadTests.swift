@@ -43,11 +43,14 @@ struct VRRPReloadTests {
         #expect(!newLines.contains("(VI_1) Entering"), "VI_1 made no transition")
         #expect(newLines.contains("reload: 1 unchanged, 1 changed, 1 added, 0 removed"))
         #expect(lab.status(1).contains("VRRP instance VI_2: MASTER") && lab.status(1).contains("priority 180"))
-        // On the wire: VI_1's adverts keep their 100 ms cadence, with no priority 0 and no other sender.
+        // On the wire: VI_1 keeps advertising, with no priority 0 and no other sender, and no
+        // gap reaches the master-down interval (3 x 100 ms + skew), where the backup would take
+        // over. (The 100 ms cadence itself is measured by the benchmark, not asserted: a
+        // loaded CI machine delays wake-ups.)
         let adverts = lab.capture.frames.filter { $0.isVRRP && $0.vrid == 51 && $0.time > reloadAt - 0.5 }
         #expect(adverts.allSatisfy { $0.ipv4Source == "10.7.0.1" && $0.vrrpPriority == 200 })
         let gaps = zip(adverts.dropFirst(), adverts).map { $0.time - $1.time }
-        #expect(!gaps.isEmpty && gaps.max()! < 0.15, "largest gap \(gaps.max() ?? 0)")
+        #expect(!gaps.isEmpty && gaps.max()! < 0.3, "largest gap \(gaps.max() ?? 0)")
         #expect(lab.state(2) == "BACKUP")
     }
 }
