@@ -46,7 +46,11 @@ final class Supervisor {
     let compiler: ConfigCompiler
     let scripts: ScriptRunner
     var supervision: ChildSupervision
-    var compiled: CompiledConfig
+    var compiled: CompiledConfig {
+        didSet { slices = [:] }
+    }
+    /// Each program's slice of `compiled`, made when first needed.
+    var slices: [ProgramName: CompiledConfig] = [:]
     var generation = Generation.initial
     var children: [ProgramName: RunningChild] = [:]
     var wakeTimer: TimerID?
@@ -346,9 +350,12 @@ final class Supervisor {
         }
     }
 
-    /// Script `index`, if it belongs to `p`'s part of the configuration.
+    /// Script `index`, if it belongs to `p`'s part of the configuration
+    /// (a daemon may ask only for the scripts of its own sections).
     func allowedScript(_ index: Int, for p: ProgramName) -> Script? {
-        compiled.scripts.first { $0.id.index == index }
+        guard index >= 0 else { return nil }
+        if slices[p] == nil { slices[p] = CompiledFile.sliceConfig(compiled, for: p) }
+        return slices[p]?.script(ScriptID(index))
     }
 
     // MARK: Signals
