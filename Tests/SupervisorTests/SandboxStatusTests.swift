@@ -104,6 +104,28 @@ extension RunsProcesses {
         return c
     }
 
+    @Test(.enabled(if: installed("checkd"), "checkd is not built"))
+    func checkdUnderTheSupervisorShowsExactlyItsCapabilitiesNoNewPrivsAndSeccomp() throws {
+        // The real checkd, with ka-testchild standing in for ipvs-applier
+        // until that lands (the harness installs the stand-in for all three).
+        var c = CompiledConfig()
+        var vs = VirtualServer(address: .ip(.v4(IPv4Address(127, 0, 0, 1)), port: 8080))
+        vs.delayLoop = .seconds(60)
+        var rs = RealServer(address: .v4(IPv4Address(127, 0, 0, 2)))
+        rs.port = 8080
+        vs.realServers = [rs]
+        c.config.virtualServers = [vs]
+        let h = try Harness("sb-checkd", config: c)
+        defer { h.stop() }
+        try Harness.copy(TestEnvironment.binary("checkd"), to: "\(h.bin)/checkd")
+        if Self.installed("ipvs-applier") { try Harness.copy(TestEnvironment.binary("ipvs-applier"), to: "\(h.bin)/ipvs-applier") }
+        try h.start(["-C"])
+        #expect(h.waitForLog(timeout: 15, "checkd runs configuration generation 1"), "\(h.log)")
+        guard let pid = Int32((try? String(contentsOfFile: h.checkersPidFile, encoding: .utf8))?
+            .trimmingCharacters(in: .whitespacesAndNewlines) ?? "") else { Issue.record("no checkd pid"); return }
+        SandboxedPrograms().check(pid, as: "checkd")
+    }
+
     @Test(.enabled(if: installed("vrrpd"), "vrrpd is not built"))
     func vrrpdUnderTheSupervisorShowsExactlyItsCapabilitiesNoNewPrivsAndSeccomp() throws {
         let ns = try Netns("kasb")
