@@ -34,6 +34,10 @@ func printErr(_ text: String) {
     _ = bytes.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
 }
 
+// Nothing inherited beyond stdin, stdout and stderr stays open: not in the
+// supervisor, and so not in what it starts.
+_ = cshim_close_range(3, UInt32.max, 0)
+
 let pre = KeepalivedCommandLine.preprocess(Array(CommandLine.arguments.dropFirst()))
 let exeDir = PolicyDirectory.executableDirectory()
 
