@@ -30,6 +30,10 @@ let package = Package(
         .target(name: "ConfigModel", dependencies: ["Codec"]),
         .target(name: "KeepalivedConfig", dependencies: ["ConfigModel"]),
 
+        // MARK: IPVS: desired state, admission, diff (pure); the netlink client
+        .target(name: "IPVS", dependencies: ["ConfigModel"]),
+        .target(name: "Netlink", dependencies: ["CNetlink", "ConfigModel", "IPVS"]),
+
         // MARK: Programs
         .executableTarget(name: "kaconf", dependencies: [
             "KeepalivedConfig", "ConfigModel",
@@ -43,5 +47,6 @@ let package = Package(
         .testTarget(name: "CodecTests", dependencies: ["Codec"]),
         .testTarget(name: "ConfigModelTests", dependencies: ["ConfigModel"]),
         .testTarget(name: "KeepalivedConfigTests", dependencies: ["KeepalivedConfig", "ConfigModel"]),
+        .testTarget(name: "IPVSTests", dependencies: ["IPVS", "ConfigModel"]),
     ]
 )
