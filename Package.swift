@@ -40,6 +40,10 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
+        // MARK: Test programs (built with the tests, never installed)
+        // Runs every IPVS case inside the IPVS guest (scripts/test.d/30-ipvs-vm.sh).
+        .executableTarget(name: "ipvs-vm-suite", dependencies: ["IPVS", "Netlink", "ConfigModel", "TestSupport"]),
+
         // MARK: Tests
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         // Namespace, reference-interop and VM-result tests; one file per area.

@@ -49,12 +49,17 @@ public struct ApplierEngine: Sendable {
     /// The view assumes the operations succeed (see `failed`).
     public mutating func reconcile(kernel dumped: IPVSTable) -> TableDiff {
         counters.reconciliations += 1
+        observe(kernel: dumped)
+        return commit(TableDiff(from: kernel, to: desired, owned: owned))
+    }
+
+    /// Takes a freshly dumped table as the view, changing nothing else.
+    public mutating func observe(kernel dumped: IPVSTable) {
         needsResync = false
         kernel = dumped
         // What we recorded but the kernel no longer has is not ours any more.
         placed.services.formIntersection(dumped.services.keys)
         placed.destinations = placed.destinations.filter { dumped.services[$0.service]?.destinations[$0.destination] != nil }
-        return commit(TableDiff(from: kernel, to: desired, owned: owned))
     }
 
     /// Admits a verdict and returns the operations it calls for (often none),
@@ -83,6 +88,7 @@ public struct ApplierEngine: Sendable {
         // What the old config could place stays ours until it is removed.
         placed.formUnion(universe.restricted(to: dumped ?? kernel))
         health = HealthState(plan: newPlan, previous: health, transitions: &transitions)
+        refused = []
         plan = newPlan
         universe = newPlan.universe
         generation = newGeneration
@@ -93,14 +99,47 @@ public struct ApplierEngine: Sendable {
     /// What to remove at stop (everything of ours; someone else's stays).
     public func release() -> TableDiff { TableDiff.release(kernel, owned: owned) }
 
-    /// The operation failed in the kernel: the view may be wrong.
-    public mutating func failed(_ op: IPVSOperation) {
+    /// How an operation failed in the kernel.
+    public enum Failure: Sendable {
+        /// The kernel's table is not what the view says (EEXIST on add,
+        /// ENOENT on edit, lost acknowledgements): dump and reconcile.
+        case drift
+        /// The kernel refused this operation as such (no such scheduler,
+        /// thresholds the wrong way round, ...): sending it again would fail
+        /// again, so it is not sent again until the config changes.
+        case refused
+    }
+
+    /// Operations the kernel refused in this generation (not sent again).
+    public private(set) var refused: Set<IPVSOperation> = []
+
+    /// An operation failed in the kernel.
+    public mutating func failed(_ op: IPVSOperation, _ how: Failure = .drift) {
         counters.operationsFailed += 1
-        needsResync = true
+        switch how {
+        case .drift:
+            needsResync = true
+        case .refused:
+            refused.insert(op)
+            switch op {
+            case .addService(let k, _):
+                kernel.services[k] = nil
+                placed.services.remove(k)
+            case .addDestination(let k, let d, _):
+                kernel.services[k]?.destinations[d] = nil
+                placed.destinations.remove(DestinationRef(k, d))
+            case .editService, .editDestination, .deleteService, .deleteDestination:
+                // The view cannot be reverted without knowing the old value.
+                needsResync = true
+            }
+        }
     }
 
     /// Records a batch as sent: the view and the ownership record follow it.
-    public mutating func commit(_ d: TableDiff) -> TableDiff {
+    /// Operations the kernel already refused in this generation are dropped.
+    public mutating func commit(_ diff: TableDiff) -> TableDiff {
+        var d = diff
+        if !refused.isEmpty { d.operations.removeAll { refused.contains($0) } }
         for op in d.operations {
             op.apply(to: &kernel)
             switch op {

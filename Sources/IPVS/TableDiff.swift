@@ -108,6 +108,10 @@ public struct TableDiff: Hashable, Sendable {
     public var operations: [IPVSOperation] = []
     public var foreign: [ForeignEntry] = []
     public var isEmpty: Bool { operations.isEmpty }
+    public init(operations: [IPVSOperation] = [], foreign: [ForeignEntry] = []) {
+        self.operations = operations
+        self.foreign = foreign
+    }
 }
 
 extension TableDiff {
