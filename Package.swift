@@ -52,5 +52,6 @@ let package = Package(
         .testTarget(name: "ConfigModelTests", dependencies: ["ConfigModel"]),
         .testTarget(name: "KeepalivedConfigTests", dependencies: ["KeepalivedConfig", "ConfigModel"]),
         .testTarget(name: "IPVSTests", dependencies: ["IPVS", "ConfigModel"]),
+        .testTarget(name: "IPVSNetlinkTests", dependencies: ["Netlink", "IPVS", "ConfigModel"]),
     ]
 )

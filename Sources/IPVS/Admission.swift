@@ -45,6 +45,8 @@ public enum Refusal: Error, Hashable, Sendable, CustomStringConvertible {
     case staleGeneration(got: UInt64, current: UInt64)
     case unknownVirtualServer(VirtualServerRef)
     case unknownRealServer(VirtualServerRef, RealServerRef)
+    /// A server with no checker is always up (as keepalived counts it): no verdict can concern it.
+    case notChecked(VirtualServerRef, RealServerRef)
     case weightOutOfRange(Int64, allowed: ClosedRange<UInt32>)
 
     /// A short stable name, for counters.
@@ -54,6 +56,7 @@ public enum Refusal: Error, Hashable, Sendable, CustomStringConvertible {
         case .staleGeneration: return "stale-generation"
         case .unknownVirtualServer: return "unknown-virtual-server"
         case .unknownRealServer: return "unknown-real-server"
+        case .notChecked: return "not-checked"
         case .weightOutOfRange: return "weight-out-of-range"
         }
     }
@@ -64,6 +67,7 @@ public enum Refusal: Error, Hashable, Sendable, CustomStringConvertible {
         case .staleGeneration(let got, let current): return "verdict of config generation \(got), current is \(current)"
         case .unknownVirtualServer(let v): return "virtual server \(v) is not in the config"
         case .unknownRealServer(let v, let r): return "real server \(r) is not in virtual server \(v) of the config"
+        case .notChecked(let v, let r): return "real server \(r) of \(v) has no checker, so it is always up"
         case .weightOutOfRange(let w, let allowed): return "weight \(w) outside \(allowed.lowerBound)...\(allowed.upperBound)"
         }
     }
@@ -84,6 +88,7 @@ extension IPVSPlan {
         guard v.generation == generation else { throw .staleGeneration(got: v.generation, current: generation) }
         guard let vs = virtualServer(v.virtualServer) else { throw .unknownVirtualServer(v.virtualServer) }
         guard let rs = vs.realServer(v.realServer) else { throw .unknownRealServer(v.virtualServer, v.realServer) }
+        guard !rs.uncheckedAlwaysUp else { throw .notChecked(v.virtualServer, v.realServer) }
         let allowed = 0...rs.maxWeight
         guard v.weight >= 0, v.weight <= Int64(rs.maxWeight) else { throw .weightOutOfRange(v.weight, allowed: allowed) }
         return HealthChange(virtualServer: vs.ref, realServer: rs.ref, up: v.up, weight: UInt32(v.weight))

@@ -49,6 +49,12 @@ public final class NetlinkRequest {
         if r < 0 { throw .library(call: "nla_nest_end", code: -r) }
     }
 
+    /// The message as it stands (sequence and port not yet filled in).
+    public var bytes: [UInt8] {
+        let h = nlmsg_hdr(msg)!
+        return Array(UnsafeRawBufferPointer(start: UnsafeRawPointer(h), count: Int(h.pointee.nlmsg_len)))
+    }
+
     /// Its length in bytes so far.
     public var length: Int { Int(nlmsg_hdr(msg)!.pointee.nlmsg_len) }
 
@@ -178,7 +184,7 @@ public final class GenericNetlinkSocket {
     }
 
     /// Splits a datagram into messages. Malformed parts throw; nothing is trusted beyond its bounds.
-    static func parse(_ data: UnsafeRawBufferPointer) throws(NetlinkError) -> [NetlinkReply] {
+    public static func parse(_ data: UnsafeRawBufferPointer) throws(NetlinkError) -> [NetlinkReply] {
         var out: [NetlinkReply] = []
         var off = 0
         while off + 16 <= data.count {

@@ -105,33 +105,41 @@ public final class IPVSNetlinkClient {
 
     /// Builds the request for one operation.
     public func request(for op: IPVSOperation) throws(NetlinkError) -> NetlinkRequest {
+        try Self.request(for: op, family: family)
+    }
+
+    /// Builds the request for one operation for a given family id (no socket needed).
+    public static func request(for op: IPVSOperation, family: UInt16) throws(NetlinkError) -> NetlinkRequest {
+        func make(_ c: IPVSGenl.Command) throws(NetlinkError) -> NetlinkRequest {
+            try NetlinkRequest(family: family, command: c.rawValue, version: IPVSGenl.version, flags: flagAck)
+        }
         switch op {
         case .addService(let k, let s):
-            let r = try request(.newService)
-            try Self.putService(r, k, s)
+            let r = try make(.newService)
+            try putService(r, k, s)
             return r
         case .editService(let k, let s):
-            let r = try request(.setService)
-            try Self.putService(r, k, s)
+            let r = try make(.setService)
+            try putService(r, k, s)
             return r
         case .deleteService(let k):
-            let r = try request(.delService)
-            try Self.putService(r, k, nil)
+            let r = try make(.delService)
+            try putService(r, k, nil)
             return r
         case .addDestination(let k, let d, let s):
-            let r = try request(.newDest)
-            try Self.putService(r, k, nil)
-            try Self.putDestination(r, d, s)
+            let r = try make(.newDest)
+            try putService(r, k, nil)
+            try putDestination(r, d, s)
             return r
         case .editDestination(let k, let d, let s):
-            let r = try request(.setDest)
-            try Self.putService(r, k, nil)
-            try Self.putDestination(r, d, s)
+            let r = try make(.setDest)
+            try putService(r, k, nil)
+            try putDestination(r, d, s)
             return r
         case .deleteDestination(let k, let d):
-            let r = try request(.delDest)
-            try Self.putService(r, k, nil)
-            try Self.putDestination(r, d, nil)
+            let r = try make(.delDest)
+            try putService(r, k, nil)
+            try putDestination(r, d, nil)
             return r
         }
     }

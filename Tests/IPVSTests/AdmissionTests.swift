@@ -14,7 +14,7 @@ struct RefusalCase: CustomTestStringConvertible, Sendable {
 
 let admissionConfig = config([vs("10.0.0.1", 80, [rs("10.1.0.1", 80, weight: 5), rs("10.1.0.2", 80, weight: 5) {
     var m = MiscCheck(); m.miscDynamic = true; $0.checkers = [.misc(m)]
-}])])
+}, rs("10.1.0.3", 80, checked: false)])])
 
 let refusalCases: [RefusalCase] = [
     RefusalCase(name: "a verdict from vrrpd", peer: .vrrpd, verdict: verdict(ref("10.0.0.1", 80), rref("10.1.0.1", 80), up: false), reason: "wrong-peer"),
@@ -24,6 +24,7 @@ let refusalCases: [RefusalCase] = [
     RefusalCase(name: "the right address with the wrong protocol", peer: .checkd, verdict: verdict(ref("10.0.0.1", 80, .udp), rref("10.1.0.1", 80), up: true), reason: "unknown-virtual-server"),
     RefusalCase(name: "an address not in the config", peer: .checkd, verdict: verdict(ref("10.0.0.1", 80), rref("192.0.2.66", 80), up: true), reason: "unknown-real-server"),
     RefusalCase(name: "a configured address on another port", peer: .checkd, verdict: verdict(ref("10.0.0.1", 80), rref("10.1.0.1", 81), up: true), reason: "unknown-real-server"),
+    RefusalCase(name: "a server with no checker", peer: .checkd, verdict: verdict(ref("10.0.0.1", 80), rref("10.1.0.3", 80), up: false), reason: "not-checked"),
     RefusalCase(name: "a weight above the configured bound", peer: .checkd, verdict: verdict(ref("10.0.0.1", 80), rref("10.1.0.1", 80), up: true, weight: 6), reason: "weight-out-of-range"),
     RefusalCase(name: "a negative weight", peer: .checkd, verdict: verdict(ref("10.0.0.1", 80), rref("10.1.0.1", 80), up: true, weight: -1), reason: "weight-out-of-range"),
     RefusalCase(name: "a weight above misc_dynamic's 253", peer: .checkd, verdict: verdict(ref("10.0.0.1", 80), rref("10.1.0.2", 80), up: true, weight: 254), reason: "weight-out-of-range"),
