@@ -9,6 +9,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "kaconf", targets: ["kaconf"]),
+        .executable(name: "keepalived", targets: ["keepalived"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -30,6 +31,20 @@ let package = Package(
         .target(name: "ConfigModel", dependencies: ["Codec"]),
         .target(name: "KeepalivedConfig", dependencies: ["ConfigModel"]),
 
+        // MARK: Runtime shared by every program
+        .target(name: "Posix", dependencies: ["CShim"]),
+        .target(name: "Wire", dependencies: ["Codec", "Posix", "CShim"]),
+        .target(name: "Reactor", dependencies: ["Posix", "CShim"]),
+        .target(name: "Sandbox", dependencies: ["Posix", "CShim", "CCap", "CSeccomp"]),
+        // The supervisor's decisions, as pure code on an injected clock.
+        .target(name: "Supervision", dependencies: ["Wire", "Reactor", "Posix", "ConfigModel"]),
+        // What every program shares: logging, pid files, profiles, scripts, links.
+        .target(name: "DaemonSupport", dependencies: [
+            "Posix", "Wire", "Reactor", "Sandbox", "ConfigModel", "CShim",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
         // MARK: IPVS: desired state, admission, diff (pure); the netlink client
         .target(name: "IPVS", dependencies: ["ConfigModel"]),
         .target(name: "Netlink", dependencies: ["CNetlink", "ConfigModel", "IPVS"]),
@@ -37,6 +52,18 @@ let package = Package(
         // MARK: Programs
         .executableTarget(name: "kaconf", dependencies: [
             "KeepalivedConfig", "ConfigModel",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        .executableTarget(name: "keepalived", dependencies: [
+            "Supervision", "DaemonSupport", "Wire", "Reactor", "Sandbox", "Posix", "ConfigModel", "Codec", "CShim",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        // TEST-ONLY: a stand-in daemon for the supervisor's tests (not installed).
+        .executableTarget(name: "ka-testchild", dependencies: [
+            "DaemonSupport", "Wire", "Reactor", "Sandbox", "Posix",
+            .product(name: "Logging", package: "swift-log"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -50,6 +77,14 @@ let package = Package(
         .testTarget(name: "IntegrationTests", dependencies: ["TestSupport"]),
         .testTarget(name: "CodecTests", dependencies: ["Codec"]),
         .testTarget(name: "ConfigModelTests", dependencies: ["ConfigModel"]),
+        .testTarget(name: "WireTests", dependencies: ["Wire", "Codec", "Posix"]),
+        .testTarget(name: "ReactorTests", dependencies: ["Reactor", "Posix"]),
+        .testTarget(name: "SupervisionTests", dependencies: ["Supervision", "Wire", "Reactor", "Posix", "ConfigModel"]),
+        .testTarget(name: "SandboxTests", dependencies: ["Sandbox", "Posix", "TestSupport"]),
+        .testTarget(name: "DaemonSupportTests", dependencies: ["DaemonSupport", "Wire", "Reactor", "Posix", "ConfigModel", "TestSupport",
+                                                              .product(name: "Logging", package: "swift-log")]),
+        // The supervisor and the sandbox, run for real (as root) with ka-testchild.
+        .testTarget(name: "SupervisorTests", dependencies: ["TestSupport", "ConfigModel", "Codec", "Supervision"]),
         .testTarget(name: "KeepalivedConfigTests", dependencies: ["KeepalivedConfig", "ConfigModel"]),
         .testTarget(name: "IPVSTests", dependencies: ["IPVS", "ConfigModel"]),
         .testTarget(name: "IPVSNetlinkTests", dependencies: ["Netlink", "IPVS", "ConfigModel"]),

@@ -20,3 +20,5 @@ int cshim_set_name(const char *name) { return prctl(PR_SET_NAME, name, 0, 0, 0);
 #endif
 int cshim_pidfd_open(pid_t pid, unsigned int flags) { return (int)syscall(SYS_pidfd_open, pid, flags); }
 int cshim_pidfd_send_signal(int pidfd, int sig) { return (int)syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0); }
+
+int cshim_daemonize(void) { return daemon(0, 0); }

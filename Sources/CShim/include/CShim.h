@@ -4,4 +4,8 @@
 #define CSHIM_H
 #include "shim_process.h"
 #include "shim_socket.h"
+#include "shim_posix.h"
+#include "shim_spawn.h"
+#include "shim_linux.h"
+#include "shim_syslog.h"
 #endif

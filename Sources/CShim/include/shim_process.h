@@ -15,4 +15,7 @@ int cshim_set_name(const char *name);
 // syscall(2) wrappers for calls glibc 2.36 may not wrap.
 int cshim_pidfd_open(pid_t pid, unsigned int flags);
 int cshim_pidfd_send_signal(int pidfd, int sig);
+
+// daemon(3) without its Darwin deprecation: fork, setsid, chdir /, stdio to /dev/null.
+int cshim_daemonize(void);
 #endif

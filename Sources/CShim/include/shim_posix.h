@@ -1,0 +1,11 @@
+#ifndef CSHIM_POSIX_H
+#define CSHIM_POSIX_H
+#include <sys/types.h>
+
+// Calls glibc declares only under _GNU_SOURCE, which Swift's Glibc module
+// does not define.
+int cshim_pipe2(int fds[2], int flags);
+int cshim_close_range(unsigned int first, unsigned int last, int flags);
+int cshim_setresuid(uid_t r, uid_t e, uid_t s);
+int cshim_setresgid(gid_t r, gid_t e, gid_t s);
+#endif

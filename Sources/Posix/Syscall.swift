@@ -1,0 +1,64 @@
+// The one path every system call of the runtime takes: -1/errno becomes a
+// typed `SysError`, EINTR is retried where that is safe, and EAGAIN can be
+// asked for as an outcome (`nil`) rather than an error. A test build can
+// inject failures here (see `SyscallFaults`).
+import Glibc
+
+/// Calls `body`; on -1 throws `SysError(call:errno:)`, retrying on EINTR.
+@inline(__always)
+public func sys<T: FixedWidthInteger>(_ call: @autoclosure () -> String, retryEINTR: Bool = true,
+                                      _ body: () -> T) throws(SysError) -> T {
+    while true {
+        let e: Errno
+        if let injected = SyscallFaults.take(call) {
+            e = injected
+        } else {
+            let r = body()
+            if r != -1 { return r }
+            e = Errno.current
+        }
+        if e == .interrupted && retryEINTR { continue }
+        throw SysError(call: call(), errno: e)
+    }
+}
+
+/// As `sys`, but EAGAIN/EWOULDBLOCK is returned as `nil` (nothing to do now).
+@inline(__always)
+public func sysNonBlocking<T: FixedWidthInteger>(_ call: @autoclosure () -> String,
+                                                 _ body: () -> T) throws(SysError) -> T? {
+    do {
+        return try sys(call(), body)
+    } catch {
+        if error.errno == .wouldBlock { return nil }
+        throw error
+    }
+}
+
+/// Fault injection for tests (swift-system's mocking idea): queue errors for
+/// calls whose description starts with a prefix; each queued error is used once.
+/// Empty in production, where `take` is one load and a branch.
+public enum SyscallFaults {
+    nonisolated(unsafe) private static var queued: [(prefix: String, errno: Errno)] = []
+    nonisolated(unsafe) private static var armed = false
+
+    /// The next call whose name starts with `prefix` fails with `errno`.
+    public static func inject(_ errno: Errno, into prefix: String) {
+        queued.append((prefix, errno))
+        armed = true
+    }
+
+    public static func reset() {
+        queued = []
+        armed = false
+    }
+
+    @inline(__always)
+    static func take(_ call: () -> String) -> Errno? {
+        guard armed else { return nil }
+        let name = call()
+        guard let i = queued.firstIndex(where: { name.hasPrefix($0.prefix) }) else { return nil }
+        let e = queued.remove(at: i).errno
+        armed = !queued.isEmpty
+        return e
+    }
+}

@@ -1,0 +1,158 @@
+// ka-testchild: a TEST-ONLY stand-in for a daemon, built from the same
+// modules (DaemonSupport, Wire, Reactor, Sandbox) so the supervisor's
+// acceptance tests run before, and beside, the real daemons. Not installed.
+//
+// Peers:        the supervisor, over the inherited descriptor (--supervisor-fd).
+// User, caps:   those of the daemon it stands in for (its name, or --role):
+//               vrrpd, checkd or ipvs-applier, from ProgramProfile.
+// Policy:       policies/ka-testchild.policy.
+// Test control: if a FIFO named <role>.ctl exists next to the executable it
+//               reads commands from it, one per line (see `Command`), and
+//               appends what happens to <role>.events there.
+// --probe MODE: sandbox itself, then `status` (print its /proc status lines)
+//               or `forbidden` (make a call outside the policy: dies by SIGSYS).
+import ArgumentParser
+import DaemonSupport
+import Glibc
+import Logging
+import Posix
+import Reactor
+import Sandbox
+import Wire
+
+struct TestChild: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "ka-testchild",
+                                                    abstract: "Test-only stand-in for a keepalived daemon.")
+    @OptionGroup var daemon: DaemonOptions
+    @Option(help: "vrrpd, checkd or ipvs-applier (default: from the executable's name).")
+    var role: String?
+    @Option(help: "status or forbidden: sandbox, then report or break the policy, and exit.")
+    var probe: String?
+
+    func run() throws {
+        let exeDir = PolicyDirectory.executableDirectory()
+        let name = role ?? String(CommandLine.arguments[0].split(separator: "/").last ?? "")
+        guard let program = ProgramName(rawValue: name), program != .supervisor else {
+            throw ValidationError("role '\(name)' is not vrrpd, checkd or ipvs-applier")
+        }
+        DaemonLogging.bootstrap(program: "ka-testchild(\(program))", daemon.logSettings)
+        let logger = Logger(label: "ka-testchild")
+        let control = TestControl(directory: exeDir, role: program.rawValue)
+
+        var profile = ProgramProfile.of(program)
+        if let u = daemon.user { profile.user = u }
+        let sandbox = SandboxProfile(program: "ka-testchild", user: profile.user, capabilities: profile.capabilities,
+                                     policyDirectory: PolicyDirectory.resolve(explicit: daemon.policyDirectory))
+        let report: SandboxReport
+        do { report = try Sandbox.enter(sandbox) } catch {
+            logger.critical("\(error)")
+            throw ExitCode(1)
+        }
+        logger.info("\(report)")
+
+        switch probe {
+        case "status"?:
+            let status = String(decoding: (try? readFile("/proc/self/status")) ?? [], as: UTF8.self)
+            for line in status.split(separator: "\n")
+            where ["Uid:", "Gid:", "CapInh:", "CapPrm:", "CapEff:", "CapBnd:", "CapAmb:", "NoNewPrivs:", "Seccomp:"]
+                .contains(where: { line.hasPrefix($0) }) {
+                print(line)
+            }
+            return
+        case "forbidden"?:
+            Command.forbidden.perform()
+            return
+        case nil: break
+        case let other?: throw ValidationError("unknown probe '\(other)'")
+        }
+
+        guard let fd = daemon.supervisorFD else {
+            logger.critical("ka-testchild runs only under the supervisor (--supervisor-fd)")
+            throw ExitCode(2)
+        }
+        let reactor = try Reactor()
+        let link = try DaemonLink(program: program, fd: fd, reactor: reactor, logger: logger)
+        let child = Child(program: program, link: link, control: control, logger: logger)
+        try reactor.handleSignals([SIGTERM, SIGINT, SIGHUP]) { e in
+            logger.info("\(SignalName.of(e.signal)) received: exiting")
+            Glibc.exit(0)
+        }
+        try link.start(delegate: child)
+        if let fd = control.commandFD {
+            try reactor.watch(fd, for: .readable) { _ in
+                for c in control.readCommands() { child.execute(c) }
+            }
+        }
+        control.event("started pid \(getpid())")
+        try reactor.run()
+    }
+}
+
+final class Child: DaemonDelegate {
+    let program: ProgramName
+    let link: DaemonLink
+    let control: TestControl
+    let logger: Logger
+    var sliceBytes = 0
+
+    init(program: ProgramName, link: DaemonLink, control: TestControl, logger: Logger) {
+        self.program = program
+        self.link = link
+        self.control = control
+        self.logger = logger
+    }
+
+    func apply(slice: [UInt8], generation: Generation) -> String? {
+        sliceBytes = slice.count
+        control.event("applied \(generation.value) \(slice.count)")
+        return nil
+    }
+
+    func status(_ request: StatusRequest, generation: Generation) -> [StatusReply] {
+        control.event("status \(request.kind.rawValue)")
+        var vrrp: [VRRPInstanceStatus] = []
+        var stats = VRRPInstanceStats()
+        stats.advertisementsSent = 42
+        if program == .vrrpd {
+            vrrp.append(VRRPInstanceStatus(name: "TEST_1", state: .backup, wantState: .backup, priority: 100,
+                                           effectivePriority: 100, interface: "eth0", virtualRouterID: 51, stats: stats))
+        }
+        return [StatusReply(requestID: request.requestID, generation: generation, program: program, pid: getpid(),
+                            vrrpInstances: vrrp,
+                            dumpLines: ["ka-testchild \(program) generation \(generation.value) slice \(sliceBytes) bytes"])]
+    }
+
+    func shutdown(_ request: Shutdown) {
+        control.event("shutdown \(request.reason.rawValue)")
+        logger.info("shutdown requested (\(request.reason.rawValue)): exiting")
+        link.finishShutdown()
+    }
+
+    func received(_ message: Message, from: ProgramName) {
+        control.event("received \(message.type) from \(from)")
+    }
+
+    func execute(_ c: Command) {
+        control.event("command \(c)")
+        switch c {
+        case .script(let index, let args):
+            link.runScript(index, arguments: args) { [control] outcome in
+                control.event("script-result \(index) \(outcome)")
+            }
+        case .mute:
+            link.answersWatchdog = false
+        case .garbage:
+            // A record that is not a frame: the supervisor must close this
+            // channel (and replace this process), and carry on.
+            let junk = Array("this is not a frame".utf8)
+            _ = junk.withUnsafeBytes { send(link.descriptor, $0.baseAddress, $0.count, 0) }
+        case .vrrp(let name, let state):
+            link.send(.vrrpStateChange(VRRPStateChange(generation: link.running ?? Generation(0), instance: name,
+                                                       state: state, priority: 100)))
+        default:
+            c.perform()
+        }
+    }
+}
+
+TestChild.main()

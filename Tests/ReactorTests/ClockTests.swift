@@ -1,0 +1,104 @@
+import Testing
+@testable import Reactor
+
+@Suite struct TimersOnAManualClock {
+    @Test func timersFireInDeadlineThenSubmissionOrder() {
+        let clock = ManualClock()
+        let q = TimerQueue(clock: clock)
+        var log: [String] = []
+        q.schedule(after: .milliseconds(30)) { log.append("c") }
+        q.schedule(after: .milliseconds(10)) { log.append("a") }
+        q.schedule(after: .milliseconds(30)) { log.append("d") }
+        q.schedule(after: .milliseconds(20)) { log.append("b") }
+        clock.advance(by: .milliseconds(25))
+        #expect(log == ["a", "b"])
+        clock.advance(by: .milliseconds(5))
+        #expect(log == ["a", "b", "c", "d"])
+        #expect(q.count == 0)
+    }
+
+    @Test func eachTimerSeesTheClockAtItsOwnDeadline() {
+        let clock = ManualClock()
+        let q = TimerQueue(clock: clock)
+        var seen: [Instant] = []
+        q.schedule(after: .seconds(1)) { seen.append(clock.now) }
+        q.schedule(after: .seconds(3)) { seen.append(clock.now) }
+        clock.advance(by: .seconds(10))
+        #expect(seen == [Instant.zero + .seconds(1), Instant.zero + .seconds(3)])
+        #expect(clock.now == Instant.zero + .seconds(10))
+    }
+
+    @Test func periodicTimerKeepsItsPhase() {
+        let clock = ManualClock()
+        let q = TimerQueue(clock: clock)
+        var fired: [Int64] = []
+        q.schedule(after: .milliseconds(10), every: .milliseconds(10)) { fired.append(clock.now.nanoseconds / 1_000_000) }
+        clock.advance(by: .milliseconds(55))
+        #expect(fired == [10, 20, 30, 40, 50])
+    }
+
+    @Test func aLateQueueFiresAPeriodicTimerOnceAndSkipsAhead() {
+        // Driven by hand (as a reactor that slept too long would), not by advance().
+        let clock = ManualClock()
+        let q = TimerQueue(clock: ManualClockReader(clock))
+        var n = 0
+        q.schedule(after: .milliseconds(10), every: .milliseconds(10)) { n += 1 }
+        clock.advance(by: .milliseconds(95))
+        #expect(q.fireDue() == 1)
+        #expect(n == 1)
+        #expect(q.nextDeadline == Instant.zero + .milliseconds(100))
+    }
+
+    @Test func cancelledTimersDoNotFire() {
+        let clock = ManualClock()
+        let q = TimerQueue(clock: clock)
+        var fired = false
+        let id = q.schedule(after: .seconds(1)) { fired = true }
+        q.cancel(id)
+        q.cancel(id)
+        clock.advance(by: .seconds(2))
+        #expect(!fired)
+        #expect(q.nextDeadline == nil)
+    }
+
+    @Test func aTimerMayScheduleAndCancelOthers() {
+        let clock = ManualClock()
+        let q = TimerQueue(clock: clock)
+        var log: [String] = []
+        var victim: TimerID?
+        q.schedule(after: .seconds(1)) {
+            log.append("first")
+            q.schedule(after: .seconds(1)) { log.append("child") }
+            if let v = victim { q.cancel(v) }
+        }
+        victim = q.schedule(after: .seconds(2)) { log.append("victim") }
+        clock.advance(by: .seconds(5))
+        #expect(log == ["first", "child"])
+    }
+
+    @Test func manyCancelledTimersDoNotAccumulate() {
+        let clock = ManualClock()
+        let q = TimerQueue(clock: clock)
+        for _ in 0..<10_000 {
+            let id = q.schedule(after: .seconds(100)) {}
+            q.cancel(id)
+        }
+        #expect(q.count == 0)
+        #expect(q.nextDeadline == nil)
+    }
+
+    @Test func instantArithmetic() {
+        let a = Instant(nanoseconds: 1_500_000_000)
+        #expect(a + .milliseconds(500) == Instant(nanoseconds: 2_000_000_000))
+        #expect((a + .seconds(2)) - a == .seconds(2))
+        #expect(Duration.seconds(Int64.max).nanoseconds == Int64.max)
+        #expect(a.description == "t+1.500s")
+    }
+}
+
+/// A clock that reads a ManualClock without being driven by it.
+final class ManualClockReader: Clock {
+    let base: ManualClock
+    init(_ base: ManualClock) { self.base = base }
+    var now: Instant { base.now }
+}
