@@ -37,35 +37,53 @@ public struct AddressEntry: Hashable, Sendable, Codable {
     public init(prefix: IPPrefix) { self.prefix = prefix }
 }
 
-/// One `ip route`-like line of virtual_routes / static_routes. Every option of
-/// §2.1 is kept; `options` holds the metric-style key/value pairs in order.
+/// One `ip route`-like line of virtual_routes / static_routes (reference §2.1).
 public struct RouteEntry: Hashable, Sendable, Codable {
     public struct Nexthop: Hashable, Sendable, Codable {
         public var via: IPAddress?
         public var dev: String?
+        /// 1...256; nil: 1.
         public var weight: Int?
         public var onlink = false
         public init() {}
     }
 
+    /// unicast, local, broadcast, anycast, multicast, prohibit, unreachable,
+    /// blackhole, throw, nat, xresolve; nil: unicast.
     public var type: String?
     public var destination: IPPrefix
+    /// `src IP`.
     public var source: IPAddress?
+    /// `via IP` (or the deprecated `gw IP`).
     public var via: IPAddress?
+    /// The deprecated `via A or B` second gateway.
     public var orVia: IPAddress?
     public var dev: String?
+    /// A table number or a name from rt_tables.
     public var table: String?
+    /// `metric` / `priority` / `preference`.
     public var metric: UInt32?
     public var `protocol`: String?
     public var scope: String?
     public var tos: Int?
+    /// `realms [FROM/]TO`.
     public var realms: String?
     public var onlink = false
     public var nexthops: [Nexthop] = []
-    /// mtu, advmss, rtt, ... with their `lock` flag: name -> (value, lock).
-    public var metrics: [String: RouteMetric] = [:]
-    /// Anything else on the line (encap, pref, features, congctl, ...), as written.
-    public var extra: [String] = []
+    /// mtu, advmss, rtt, rttvar, reordering, window, cwnd, ssthresh, rto_min,
+    /// initcwnd, initrwnd, hoplimit, features, congctl, quickack,
+    /// fastopen_no_cookie, in the order written.
+    public var metrics: [RouteMetric] = []
+    /// `encap TYPE ...`, as written.
+    public var encap: [String] = []
+    public var expires: Int?
+    /// `pref low|medium|high` (IPv6).
+    public var pref: String?
+    /// `ttl-propagate enabled|disabled`.
+    public var ttlPropagate: Bool?
+    public var vrf: String?
+    /// `add`, `append` or `prepend` (the default, as `ip route add`).
+    public var mode: String?
     public var noTrack = false
     public var trackGroup: String?
 
@@ -73,9 +91,11 @@ public struct RouteEntry: Hashable, Sendable, Codable {
 }
 
 public struct RouteMetric: Hashable, Sendable, Codable {
+    public var name: String
     public var value: String
     public var lock = false
-    public init(value: String, lock: Bool = false) {
+    public init(name: String, value: String, lock: Bool = false) {
+        self.name = name
         self.value = value
         self.lock = lock
     }

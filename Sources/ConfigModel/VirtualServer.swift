@@ -105,6 +105,18 @@ public struct VirtualServer: Hashable, Sendable, Codable {
     public var realServers: [RealServer] = []
 
     public init(address: VirtualServerAddress) { self.address = address }
+
+    // Spelled as the keywords, so the JSON dump shows `flag-1`, `sh-port`, ...
+    enum CodingKeys: String, CodingKey {
+        case address, ipFamily, retry, delayBeforeRetry, warmup, connectTimeout, delayLoop
+        case inhibitOnFailure, lbAlgo, hashed, ops
+        case flag1 = "flag-1", flag2 = "flag-2", flag3 = "flag-3"
+        case shPort = "sh-port", shFallback = "sh-fallback", mhPort = "mh-port", mhFallback = "mh-fallback"
+        case lbKind, persistenceEngine, persistenceTimeout, persistenceGranularity
+        case `protocol`, haSuspend, smtpAlert, virtualhost, snmpName, alpha, omega
+        case quorumUp, quorumDown, quorum, hysteresis, weight
+        case sorryServer, sorryServerInhibit, sorryServerLvsMethod, realServers
+    }
 }
 
 public struct RealServer: Hashable, Sendable, Codable {

@@ -54,9 +54,33 @@ public struct Diagnostic: Sendable, CustomStringConvertible {
 public final class Diagnostics: @unchecked Sendable {
     public private(set) var all: [Diagnostic] = []
 
+    /// At most this many diagnostics are kept; the rest are only counted (by
+    /// severity), so that a 100 MB file of garbage cannot make the compiler
+    /// hold and print millions of messages.
+    public var storageLimit = 10_000
+    /// Diagnostics counted but not kept, by severity.
+    public private(set) var suppressed: [Diagnostic.Severity: Int] = [:]
+
+    /// Set by problems keepalived treats as "no usable configuration" (a
+    /// failed include check, reference §1.6): its `-t` then exits 6 whatever
+    /// else was reported.
+    public private(set) var configUnusable = false
+
     public init() {}
 
-    public func report(_ d: Diagnostic) { all.append(d) }
+    public func report(_ d: Diagnostic) {
+        if all.count < storageLimit {
+            all.append(d)
+        } else {
+            suppressed[d.severity, default: 0] += 1
+        }
+    }
+
+    /// Reports `d` and marks the configuration unusable (see `configUnusable`).
+    public func reportUnusable(_ d: Diagnostic) {
+        configUnusable = true
+        report(d)
+    }
 
     public func warning(_ message: String, at token: Token, line: LogicalLine? = nil, notes: [String] = []) {
         report(Diagnostic(.warning, message, at: token.location, sourceLine: line?.source,
@@ -68,18 +92,25 @@ public final class Diagnostics: @unchecked Sendable {
                           length: token.text.count, notes: notes))
     }
 
-    public var worst: Diagnostic.Severity? { all.map(\.severity).max() }
-    public var hasErrors: Bool { all.contains { $0.severity >= .error } }
-    public var hasWarnings: Bool { all.contains { $0.severity == .warning } }
+    public var suppressedCount: Int { suppressed.values.reduce(0, +) }
+
+    private var severities: [Diagnostic.Severity] { all.map(\.severity) + suppressed.keys }
+
+    public var worst: Diagnostic.Severity? { severities.max() }
+    public var hasErrors: Bool { severities.contains { $0 >= .error } }
+    public var hasWarnings: Bool { severities.contains { $0 == .warning } }
 
     /// keepalived 2.2.7's `-t` exit status for this set of diagnostics. Its
     /// recorder keeps the least severe class seen (script security ranks
     /// above all), so a fatal problem gives 4 only when nothing milder was
-    /// also reported (reference §1.10).
+    /// also reported (reference §1.10). A failed include check makes the
+    /// configuration unusable, which `-t` reports as 6.
     public var configTestExitStatus: Int32 {
-        if all.isEmpty { return 0 }
-        if all.contains(where: { $0.severity == .scriptSecurity }) { return 6 }
-        if all.allSatisfy({ $0.severity == .fatal }) { return 4 }
+        if configUnusable { return 6 }
+        let seen = severities
+        if seen.isEmpty { return 0 }
+        if seen.contains(.scriptSecurity) { return 6 }
+        if seen.allSatisfy({ $0 == .fatal }) { return 4 }
         return 5
     }
 }

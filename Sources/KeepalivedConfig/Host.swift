@@ -55,3 +55,9 @@ public protocol Host: AnyObject {
     /// depend on whether scripts would run as root).
     func effectiveUID() -> UInt32
 }
+
+extension Host {
+    /// Whether `hostName` resolves to an address here (smtp_server by name).
+    /// Hosts that cannot resolve names say no.
+    public func resolves(hostName: String) -> Bool { false }
+}

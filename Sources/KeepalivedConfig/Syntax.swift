@@ -5,22 +5,96 @@
 //   text ──Preprocessor──> [LogicalLine] ──BlockParser(Grammar)──> [ConfigNode]
 //        ──ModelBuilder──> KeepalivedConfiguration (+ Diagnostics throughout)
 
+import Synchronization
+
 /// One place in one file. `includedFrom` is the chain of `include` lines that
 /// led here, innermost first, so a diagnostic can print it.
+///
+/// Every token carries one, so it is kept small and free to copy: the file
+/// name and include chain sit in one interned object that lives as long as
+/// the process (one per file read, so a handful), referenced without
+/// reference counting, and line and column take 32 bits each. A million
+/// tokens then cost no retain/release traffic for their locations.
 public struct SourceLocation: Hashable, Sendable, CustomStringConvertible {
-    public var file: String
-    public var line: Int
-    public var column: Int
-    public var includedFrom: [IncludeSite]
+    unowned(unsafe) var context: FileContext
+    var line32: Int32
+    var column32: Int32
+
+    public var file: String {
+        get { context.file }
+        set { context = FileContext.interned(file: newValue, includedFrom: context.includedFrom) }
+    }
+
+    public var includedFrom: [IncludeSite] {
+        get { context.includedFrom }
+        set { context = FileContext.interned(file: context.file, includedFrom: newValue) }
+    }
+
+    public var line: Int {
+        get { Int(line32) }
+        set { line32 = Int32(clamping: newValue) }
+    }
+
+    public var column: Int {
+        get { Int(column32) }
+        set { column32 = Int32(clamping: newValue) }
+    }
 
     public init(file: String, line: Int, column: Int, includedFrom: [IncludeSite] = []) {
-        self.file = file
-        self.line = line
-        self.column = column
-        self.includedFrom = includedFrom
+        self.context = FileContext.interned(file: file, includedFrom: includedFrom)
+        self.line32 = Int32(clamping: line)
+        self.column32 = Int32(clamping: column)
+    }
+
+    init(context: FileContext, line: Int32, column: Int32) {
+        self.context = context
+        self.line32 = line
+        self.column32 = column
     }
 
     public var description: String { "\(file):\(line):\(column)" }
+
+    public static func == (a: SourceLocation, b: SourceLocation) -> Bool {
+        a.line32 == b.line32 && a.column32 == b.column32
+            && (a.context === b.context || (a.context.file == b.context.file && a.context.includedFrom == b.context.includedFrom))
+    }
+
+    public func hash(into h: inout Hasher) {
+        h.combine(context.file)
+        h.combine(line32)
+        h.combine(column32)
+        h.combine(context.includedFrom)
+    }
+}
+
+/// The file a location is in and the include chain that led to it, shared
+/// by every location in that file. Interned and never freed, which is what
+/// lets SourceLocation hold it unowned(unsafe).
+final class FileContext: Sendable {
+    let file: String
+    let includedFrom: [IncludeSite]
+
+    private init(file: String, includedFrom: [IncludeSite]) {
+        self.file = file
+        self.includedFrom = includedFrom
+    }
+
+    private struct Key: Hashable {
+        var file: String
+        var includedFrom: [IncludeSite]
+    }
+
+    private static let table = Mutex<[Key: FileContext]>([:])
+
+    static func interned(file: String, includedFrom: [IncludeSite]) -> FileContext {
+        let key = Key(file: file, includedFrom: includedFrom)
+        return table.withLock { t in
+            if let c = t[key] { return c }
+            let c = FileContext(file: file, includedFrom: includedFrom)
+            t[key] = c
+            return c
+        }
+    }
 }
 
 public struct IncludeSite: Hashable, Sendable {
@@ -53,17 +127,64 @@ public struct Token: Hashable, Sendable, CustomStringConvertible {
 /// keepalived's second-level parsers see it (for script command strings,
 /// which are re-split shell-like), `source` the original physical line for
 /// carets.
+///
+/// `text` and `source` are usually slices of the file's bytes, made into
+/// Strings only when asked for: a large configuration has a million lines,
+/// and two Strings each would double the compiler's memory and time.
 public struct LogicalLine: Sendable {
     public var tokens: [Token]
-    public var text: String
-    public var source: String
     public var location: SourceLocation
+    /// The file's bytes when `text` or `source` is a slice of them.
+    var bytes: SharedBytes?
+    var textRange: Range<Int32> = 0..<0
+    var sourceRange: Range<Int32> = 0..<0
+    /// Set when the text is not a slice of the file (rewritten by an expansion).
+    var ownedText: String?
+    var ownedSource: String?
+
+    public var text: String {
+        get {
+            if let ownedText { return ownedText }
+            return bytes.map { $0.string(textRange) } ?? ""
+        }
+        set { ownedText = newValue }
+    }
+
+    public var source: String {
+        get {
+            if let ownedSource { return ownedSource }
+            return bytes.map { $0.string(sourceRange) } ?? ""
+        }
+        set { ownedSource = newValue }
+    }
 
     public init(tokens: [Token], text: String, source: String, location: SourceLocation) {
         self.tokens = tokens
-        self.text = text
-        self.source = source
         self.location = location
+        self.ownedText = text
+        self.ownedSource = source
+    }
+
+    /// A line whose source (and text, unless `ownedText` is given) are
+    /// ranges of `bytes`.
+    init(tokens: [Token], bytes: SharedBytes, text: Range<Int32>, ownedText: String?, source: Range<Int32>,
+         location: SourceLocation) {
+        self.tokens = tokens
+        self.location = location
+        self.bytes = bytes
+        self.textRange = text
+        self.ownedText = ownedText
+        self.sourceRange = source
+    }
+}
+
+/// The bytes of one configuration file, shared by every line read from it.
+final class SharedBytes: Sendable {
+    let bytes: [UInt8]
+    init(_ bytes: [UInt8]) { self.bytes = bytes }
+
+    func string(_ r: Range<Int32>) -> String {
+        String(decoding: bytes[Int(r.lowerBound)..<Int(r.upperBound)], as: UTF8.self)
     }
 }
 
@@ -120,4 +241,11 @@ public protocol Grammar: Sendable {
     func shape(of keyword: String, in section: SectionPath) -> KeywordShape?
     /// Every keyword of `section`, for "did you mean" suggestions.
     func keywords(in section: SectionPath) -> [String]
+    /// The sections where `keyword` is known, so an unknown keyword can be
+    /// answered with "it belongs in vrrp_instance" (optional: defaults to none).
+    func sections(containing keyword: String) -> [SectionPath]
+}
+
+extension Grammar {
+    public func sections(containing keyword: String) -> [SectionPath] { [] }
 }

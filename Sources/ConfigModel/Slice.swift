@@ -1,0 +1,63 @@
+// Each daemon loads only the sections it acts on, plus the scripts those
+// sections reference. Script ids stay those of the whole configuration, so a
+// request "run script N" means the same script to the supervisor.
+
+extension CompiledConfig {
+    /// The part of this configuration `program` needs.
+    public func slice(for program: Program) -> CompiledConfig {
+        var out = self
+        var c = KeepalivedConfiguration()
+        c.topLevel = config.topLevel
+        c.global = config.global
+        switch program {
+        case .vrrpd:
+            c.staticIpaddress = config.staticIpaddress
+            c.staticRoutes = config.staticRoutes
+            c.staticRules = config.staticRules
+            c.trackGroups = config.trackGroups
+            c.garpGroups = config.garpGroups
+            c.linkbeatInterfaces = config.linkbeatInterfaces
+            c.interfaceUpDownDelays = config.interfaceUpDownDelays
+            c.vrrpScripts = config.vrrpScripts
+            c.vrrpTrackProcesses = config.vrrpTrackProcesses
+            c.trackFiles = config.trackFiles
+            c.vrrpSyncGroups = config.vrrpSyncGroups
+            c.vrrpInstances = config.vrrpInstances
+            c.bfdInstances = config.bfdInstances
+        case .checkd:
+            c.trackFiles = config.trackFiles
+            c.ssl = config.ssl
+            c.virtualServerGroups = config.virtualServerGroups
+            c.virtualServers = config.virtualServers
+            c.bfdInstances = config.bfdInstances
+        case .ipvsApplier:
+            c.virtualServerGroups = config.virtualServerGroups
+            // The applier needs the services and their real servers, not how
+            // they are checked or what runs when they change.
+            c.virtualServers = config.virtualServers.map { vs in
+                var vs = vs
+                vs.quorumUp = nil
+                vs.quorumDown = nil
+                vs.realServers = vs.realServers.map { rs in
+                    var rs = rs
+                    rs.checkers = []
+                    rs.notifyUp = nil
+                    rs.notifyDown = nil
+                    return rs
+                }
+                return vs
+            }
+        }
+        // Scripts of other programs (and the supervisor's own) leave the slice.
+        c.global.startupScript = nil
+        c.global.shutdownScript = nil
+        c.global.notifyFifoScript = nil
+        if program != .vrrpd { c.global.vrrpNotifyFifoScript = nil }
+        if program != .checkd { c.global.lvsNotifyFifoScript = nil }
+        var keep = Set<ScriptID>()
+        c.visitScripts { s, _ in keep.insert(s.id) }
+        out.config = c
+        out.scripts = scripts.filter { keep.contains($0.id) }
+        return out
+    }
+}

@@ -1,0 +1,58 @@
+// The keyword table the block parser consults: every keyword of every
+// section keepalived 2.2.7 registers, with its shape. It is derived from the
+// builder's section tables, so parser and builder cannot disagree.
+
+import ConfigModel
+
+public struct KeepalivedGrammar: Grammar {
+    let shapes: [SectionPath: [String: KeywordShape]]
+    let sortedKeywords: [SectionPath: [String]]
+
+    public init() {
+        var s: [SectionPath: [String: KeywordShape]] = [:]
+        func add<M>(_ section: Section<M>) { s[section.path] = section.shapes }
+        add(TopLevelKeywords.section)
+        add(GlobalKeywords.section)
+        add(TrackingKeywords.trackGroup)
+        add(VRRPKeywords.syncGroup)
+        add(TrackingKeywords.garpGroup)
+        add(VRRPKeywords.instance)
+        add(VRRPKeywords.authentication)
+        add(TrackingKeywords.vrrpScript)
+        add(TrackingKeywords.trackProcess)
+        add(IPVSKeywords.ssl)
+        add(IPVSKeywords.virtualServer)
+        add(IPVSKeywords.realServer)
+        add(CheckerKeywords.misc)
+        add(CheckerKeywords.smtp)
+        add(CheckerKeywords.smtpHost)
+        add(CheckerKeywords.tcp)
+        add(CheckerKeywords.ping)
+        add(CheckerKeywords.udp)
+        add(CheckerKeywords.httpGet)
+        add(CheckerKeywords.url)
+        add(CheckerKeywords.sslGet)
+        add(CheckerKeywords.sslURL)
+        add(CheckerKeywords.dns)
+        add(CheckerKeywords.file)
+        add(CheckerKeywords.bfd)
+        add(TrackingKeywords.bfdInstance)
+        add(TrackingKeywords.trackFileSection)
+        add(TrackingKeywords.vrrpTrackFileSection)
+        shapes = s
+        sortedKeywords = s.mapValues { $0.keys.sorted() }
+    }
+
+    public static let shared = KeepalivedGrammar()
+
+    public func shape(of keyword: String, in section: SectionPath) -> KeywordShape? {
+        shapes[section]?[keyword]
+    }
+
+    public func keywords(in section: SectionPath) -> [String] {
+        sortedKeywords[section] ?? []
+    }
+
+    /// Every section the grammar knows.
+    public var sections: [SectionPath] { shapes.keys.sorted { $0.path < $1.path } }
+}

@@ -1,0 +1,376 @@
+// ConfigNode tree -> KeepalivedConfiguration. The section tables (one file
+// per area) say what each keyword does; this file holds the state of one
+// build and the value readers they share, which report problems at the token
+// in words close to keepalived's own.
+
+import ConfigModel
+
+/// Where a model element came from, for checks that run after the build.
+struct Origin {
+    /// The keyword that opened the block (`vrrp_instance`, `real_server`, ...).
+    var keyword: Token
+    var line: LogicalLine
+    /// The block's name or address token, when it has one.
+    var name: Token?
+    /// The last line that set each keyword inside the block.
+    var keywords: [String: ConfigNode] = [:]
+    /// Which top-level block it is in, counting from 1: keepalived resolves
+    /// tracked scripts, files, processes and BFD instances while reading, so
+    /// they must be defined in an earlier block than the one that uses them.
+    var sequence = 0
+
+    init(_ node: ConfigNode) {
+        keyword = node.keyword
+        line = node.line
+        name = node.arguments.first
+    }
+
+    /// The token to point at for `keyword`, else the block itself.
+    func token(_ keyword: String) -> (Token, LogicalLine) {
+        if let n = keywords[keyword] { return (n.arguments.first ?? n.keyword, n.line) }
+        return (name ?? self.keyword, line)
+    }
+}
+
+/// Where the parts of the model came from (indices match the model's arrays).
+struct Origins {
+    var vrrpInstances: [Origin] = []
+    var vrrpSyncGroups: [Origin] = []
+    var vrrpScripts: [Origin] = []
+    var trackProcesses: [Origin] = []
+    var trackFiles: [Origin] = []
+    var bfdInstances: [Origin] = []
+    var virtualServerGroups: [Origin] = []
+    var virtualServers: [Origin] = []
+    /// Per virtual server, per real server.
+    var realServers: [[Origin]] = []
+    /// Per virtual server, per real server, per checker.
+    var checkers: [[[Origin]]] = []
+    var trackGroups: [Origin] = []
+    /// Scripts by the line that configured them, in `visitScripts` order once built.
+    var scriptLines: [ScriptKey: ConfigNode] = [:]
+    var global: [String: ConfigNode] = [:]
+}
+
+/// Identifies a script by its place so host checks can point at its line.
+struct ScriptKey: Hashable {
+    var owner: String
+}
+
+public final class ModelBuilder {
+    public let diagnostics: Diagnostics
+    var config = KeepalivedConfiguration()
+    var origins = Origins()
+    /// keepalived numbers rules without a preference downwards from 16384.
+    var nextRulePreference: UInt32 = 16384
+    /// Scripts in the order they were read, with their lines (for host checks).
+    var scriptNodes: [ConfigNode] = []
+
+    /// Host facts some values need (rt_tables names, smtp_server names); nil offline.
+    let host: (any Host)?
+    /// "kind name" of every named section, for duplicate detection.
+    var sectionNames: [String: SourceLocation] = [:]
+    /// Origins of the real servers and checkers of the virtual server being built.
+    var currentRealServerOrigins: [Origin] = []
+    var currentCheckerOrigins: [Origin] = []
+    var currentCheckerOriginsByServer: [[Origin]] = []
+    private var cachedTableNames: Set<String>??
+
+    public init(diagnostics: Diagnostics, host: (any Host)? = nil) {
+        self.diagnostics = diagnostics
+        self.host = host
+    }
+
+    /// Names defined in the host's rt_tables files, or nil when offline.
+    func routingTableNames() -> Set<String>? {
+        if let c = cachedTableNames { return c }
+        guard let host, host.isOnline else { cachedTableNames = .some(nil); return nil }
+        var names = Set<String>()
+        var files = ["/etc/iproute2/rt_tables", "/usr/share/iproute2/rt_tables", "/usr/lib/iproute2/rt_tables"]
+        files += host.glob("/etc/iproute2/rt_tables.d/*.conf")
+        for f in files {
+            guard let bytes = host.readFile(f) else { continue }
+            for line in String(decoding: bytes, as: UTF8.self).split(separator: "\n") {
+                let words = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
+                guard words.count >= 2, !words[0].hasPrefix("#") else { continue }
+                names.insert(String(words[1]))
+            }
+        }
+        cachedTableNames = .some(names)
+        return names
+    }
+
+    /// How many top-level blocks have been read.
+    var topLevelSequence = 0
+
+    /// The last top-level node of each keyword (for value blocks without a name).
+    var topLevelNodes: [String: ConfigNode] = [:]
+
+    /// Builds the model from the parsed top-level nodes.
+    public func build(_ nodes: [ConfigNode]) -> KeepalivedConfiguration {
+        for n in nodes { add(n) }
+        return config
+    }
+
+    /// Adds one top-level node (the block parser can hand them over one by one).
+    public func add(_ node: ConfigNode) {
+        topLevelSequence += 1
+        topLevelNodes[node.keyword.text] = node
+        TopLevelKeywords.section.apply([node], to: &config, self)
+    }
+
+    /// The model built so far.
+    public var configuration: KeepalivedConfiguration { config }
+
+    /// Runs the checks that need the whole configuration, then (when `host`
+    /// is online) the host checks.
+    public func check(configDirectory: String) {
+        CrossChecks(self).run()
+        if let host, host.isOnline {
+            HostChecks(b: self, host: host, configDirectory: configDirectory).run()
+        }
+    }
+
+    // MARK: Reporting
+
+    func error(_ message: String, at token: Token, _ node: ConfigNode, notes: [String] = []) {
+        diagnostics.error(message, at: token, line: node.line, notes: notes)
+    }
+
+    func error(_ message: String, at token: Token, line: LogicalLine, notes: [String] = []) {
+        diagnostics.error(message, at: token, line: line, notes: notes)
+    }
+
+    func warning(_ message: String, at token: Token, _ node: ConfigNode, notes: [String] = []) {
+        diagnostics.warning(message, at: token, line: node.line, notes: notes)
+    }
+
+    func warning(_ message: String, at token: Token, line: LogicalLine, notes: [String] = []) {
+        diagnostics.warning(message, at: token, line: line, notes: notes)
+    }
+
+    // MARK: Shape of a node
+
+    /// The lines of a keyword block.
+    func children(_ n: ConfigNode) -> [ConfigNode] {
+        if case .block(let c) = n.body { return c }
+        return []
+    }
+
+    /// The lines of a value block; a plain line's own arguments count as one
+    /// line (keepalived accepts `notification_email a@b` on one line).
+    func valueLines(_ n: ConfigNode) -> [LogicalLine] {
+        switch n.body {
+        case .values(let lines): return lines.filter { !$0.tokens.isEmpty }
+        case .none, .block:
+            guard !n.arguments.isEmpty else { return [] }
+            return [LogicalLine(tokens: n.arguments, text: n.line.text, source: n.line.source, location: n.arguments[0].location)]
+        }
+    }
+
+    /// The first argument, or an error naming the keyword when there is none.
+    func required(_ n: ConfigNode) -> Token? {
+        if let t = n.arguments.first { return t }
+        error("\(n.keyword.text) needs a value", at: n.keyword, n)
+        return nil
+    }
+
+    // MARK: Values
+
+    /// `[BOOL]`: nil after reporting a bad word.
+    func optionalBool(_ n: ConfigNode) -> Bool? {
+        guard let t = n.arguments.first else { return true }
+        if let v = Self.boolWord(t.text) { return v }
+        error("\(n.keyword.text) expects on|off|true|false|yes|no, got '\(t.text)'", at: t, n)
+        return nil
+    }
+
+    static func boolWord(_ s: String) -> Bool? {
+        switch s {
+        case "on", "true", "yes": return true
+        case "off", "false", "no": return false
+        default: return nil
+        }
+    }
+
+    /// A decimal integer (an optional sign, digits; no hex, no exponent), as
+    /// keepalived's number reader accepts them.
+    static func parseInteger(_ s: String) -> Int64?? {
+        var u = Substring(s).utf8[...]
+        var negative = false
+        if let f = u.first, f == UInt8(ascii: "+") || f == UInt8(ascii: "-") {
+            negative = f == UInt8(ascii: "-")
+            u = u.dropFirst()
+        }
+        guard !u.isEmpty else { return nil }
+        var v: Int64 = 0
+        var overflow = false
+        for c in u {
+            guard c >= 0x30 && c <= 0x39 else { return nil }
+            if !overflow {
+                let (m, o1) = v.multipliedReportingOverflow(by: 10)
+                let (a, o2) = m.addingReportingOverflow(Int64(c - 0x30))
+                if o1 || o2 { overflow = true } else { v = a }
+            }
+        }
+        if overflow { return .some(nil) }
+        return .some(negative ? -v : v)
+    }
+
+    /// An integer within `range`; nil after reporting.
+    func integer(_ t: Token, _ n: ConfigNode, _ range: ClosedRange<Int64>, guess: String? = nil,
+                 what: String? = nil) -> Int64? {
+        integer(t, line: n.line, what: what ?? n.keyword.text, range, guess: guess)
+    }
+
+    func integer(_ t: Token, line: LogicalLine, what: String, _ range: ClosedRange<Int64>, guess: String? = nil) -> Int64? {
+        let notes = guess.map { ["keepalived would \($0)"] } ?? []
+        switch Self.parseInteger(t.text) {
+        case .none:
+            error("\(what) expects a whole number \(Self.describe(range)), got '\(t.text)'", at: t, line: line, notes: notes)
+            return nil
+        case .some(.none):
+            error("\(what) must be \(Self.describe(range)), got \(t.text)", at: t, line: line, notes: notes)
+            return nil
+        case .some(.some(let v)):
+            guard range.contains(v) else {
+                error("\(what) must be \(Self.describe(range)), got \(t.text)", at: t, line: line, notes: notes)
+                return nil
+            }
+            return v
+        }
+    }
+
+    static func describe(_ r: ClosedRange<Int64>) -> String {
+        "\(r.lowerBound)...\(r.upperBound)"
+    }
+
+    /// A TIMER within `range`; nil after reporting.
+    func timer(_ t: Token, _ n: ConfigNode, _ range: ClosedRange<Interval>, what: String? = nil,
+               guess: String? = nil) -> Interval? {
+        timer(t, line: n.line, what: what ?? n.keyword.text, range, guess: guess)
+    }
+
+    func timer(_ t: Token, line: LogicalLine, what: String, _ range: ClosedRange<Interval>, guess: String? = nil) -> Interval? {
+        let notes = guess.map { ["keepalived would \($0)"] } ?? []
+        let text = t.text.hasPrefix("+") ? String(t.text.dropFirst()) : t.text
+        guard let v = Interval(seconds: text) else {
+            if Self.tooManyDecimals(text) {
+                error("\(what) has more than 6 decimal places: '\(t.text)'", at: t, line: line, notes: notes)
+            } else {
+                error("\(what) expects seconds \(range.lowerBound)...\(range.upperBound), got '\(t.text)'",
+                      at: t, line: line, notes: notes)
+            }
+            return nil
+        }
+        guard range.contains(v) else {
+            error("\(what) must be \(range.lowerBound)...\(range.upperBound) seconds, got \(t.text)", at: t, line: line, notes: notes)
+            return nil
+        }
+        return v
+    }
+
+    static func tooManyDecimals(_ s: String) -> Bool {
+        guard let dot = s.firstIndex(of: ".") else { return false }
+        let frac = s[s.index(after: dot)...]
+        return frac.count > 6 && frac.allSatisfy(\.isASCIIDigit) && Interval(seconds: s[..<dot]) != nil
+    }
+
+    /// An IP address; nil after reporting.
+    func address(_ t: Token, _ n: ConfigNode, what: String? = nil) -> IPAddress? {
+        address(t, line: n.line, what: what ?? n.keyword.text)
+    }
+
+    func address(_ t: Token, line: LogicalLine, what: String) -> IPAddress? {
+        if let a = IPAddress(t.text) { return a }
+        error("\(what): '\(t.text)' is not an IP address", at: t, line: line)
+        return nil
+    }
+
+    /// A port 1...65535 (or `0...` when `allowZero`).
+    func port(_ t: Token, line: LogicalLine, what: String, allowZero: Bool = false) -> UInt16? {
+        integer(t, line: line, what: what, (allowZero ? 0 : 1)...65535).map { UInt16($0) }
+    }
+
+    /// One word from a fixed set; the error suggests the nearest.
+    func choice<T>(_ t: Token, line: LogicalLine, what: String, _ options: [(String, T)]) -> T? {
+        if let hit = options.first(where: { $0.0 == t.text }) { return hit.1 }
+        let names = options.map(\.0)
+        var notes = ["expected one of: \(names.joined(separator: " "))"]
+        if let near = Self.nearest(t.text, in: names) { notes.insert("did you mean '\(near)'?", at: 0) }
+        error("\(what): unknown value '\(t.text)'", at: t, line: line, notes: notes)
+        return nil
+    }
+
+    /// The closest candidate by edit distance, when close enough to be a typo.
+    static func nearest(_ word: String, in candidates: [String]) -> String? {
+        let w = Array(word.lowercased().utf8)
+        var best: (String, Int)?
+        for c in candidates {
+            let d = editDistance(w, Array(c.lowercased().utf8))
+            if d <= max(1, min(w.count, c.utf8.count) / 3), best == nil || d < best!.1 { best = (c, d) }
+        }
+        return best?.0
+    }
+
+    static func editDistance(_ a: [UInt8], _ b: [UInt8]) -> Int {
+        if a.isEmpty { return b.count }
+        if b.isEmpty { return a.count }
+        var prev = Array(0...b.count)
+        var cur = prev
+        for i in 1...a.count {
+            cur[0] = i
+            for j in 1...b.count {
+                cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+            }
+            swap(&prev, &cur)
+        }
+        return prev[b.count]
+    }
+
+    // MARK: Scripts
+
+    /// `KEYWORD CMD [user [group]]` or `CMD [user[:group]]`: the command is
+    /// the first word (quote it to pass arguments), re-split shell-like.
+    func script(_ n: ConfigNode) -> Script? {
+        guard let cmd = required(n) else { return nil }
+        return script(command: cmd, userTokens: Array(n.arguments.dropFirst()), n)
+    }
+
+    func script(command cmd: Token, userTokens: [Token], _ n: ConfigNode) -> Script? {
+        let argv: [String]
+        do {
+            argv = try CommandSplitter.split(cmd.text)
+        } catch {
+            self.error("\(n.keyword.text): \(error.message)", at: cmd, n)
+            return nil
+        }
+        guard !argv.isEmpty, !argv[0].isEmpty else {
+            error("\(n.keyword.text): empty command", at: cmd, n)
+            return nil
+        }
+        // Provisionally numbered by reading order, so later checks find the
+        // line; the compiler renumbers the final table.
+        var s = Script(id: ScriptID(scriptNodes.count), argv: argv)
+        if let u = userTokens.first {
+            let (user, group) = Self.userGroup(u.text, userTokens.dropFirst().first?.text)
+            s.user = user
+            s.group = group
+        }
+        scriptNodes.append(n)
+        return s
+    }
+
+    /// `user[:group]` or `user group`.
+    static func userGroup(_ first: String, _ second: String?) -> (String, String?) {
+        if let colon = first.firstIndex(of: ":") {
+            let g = String(first[first.index(after: colon)...])
+            return (String(first[..<colon]), g.isEmpty ? nil : g)
+        }
+        return (first, second)
+    }
+}
+
+extension Character {
+    var isASCIIDigit: Bool { isASCII && isNumber }
+}
