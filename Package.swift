@@ -10,6 +10,7 @@ let package = Package(
     products: [
         .executable(name: "kaconf", targets: ["kaconf"]),
         .executable(name: "keepalived", targets: ["keepalived"]),
+        .executable(name: "ipvs-applier", targets: ["ipvs-applier"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -67,9 +68,15 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
+        .executableTarget(name: "ipvs-applier", dependencies: [
+            "IPVS", "Netlink", "DaemonSupport", "Wire", "Reactor", "Sandbox", "Posix", "ConfigModel", "Codec",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
         // MARK: Test programs (built with the tests, never installed)
         // Runs every IPVS case inside the IPVS guest (scripts/test.d/30-ipvs-vm.sh).
-        .executableTarget(name: "ipvs-vm-suite", dependencies: ["IPVS", "Netlink", "ConfigModel", "TestSupport"]),
+        .executableTarget(name: "ipvs-vm-suite", dependencies: ["IPVS", "Netlink", "ConfigModel", "Codec", "Wire", "Posix", "TestSupport"]),
 
         // MARK: Tests
         .target(name: "TestSupport", path: "Tests/TestSupport"),

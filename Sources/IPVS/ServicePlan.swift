@@ -11,7 +11,7 @@
 // - a service on port 0 (an address, or a group address entry without port)
 //   is made persistent for 360 s; so is one with a granularity but no timeout;
 // - DR and TUN real servers take the service's port (0 under a fwmark);
-// - a fwmark service's sorry server loses its port;
+// - a fwmark service's DR or TUN sorry server loses its port (NAT keeps it);
 // - `ops` is dropped unless the protocol is UDP, `sh-*` unless lb_algo is sh,
 //   `mh-*` unless it is mh, and `hashed` has no effect;
 // - a quorum above the sum of the real servers' weights is lowered to it.
@@ -190,10 +190,10 @@ extension IPVSPlan {
             timeoutUDP = t.udp.map { UInt32(clamping: $0) }
         }
         flushAtStart = g.lvsFlush
-        switch g.lvsFlushOnstop {
+        switch g.lvsFlushOnStop {
         case nil: flushAtStop = nil
-        case false?: flushAtStop = .all
-        case true?: flushAtStop = .virtualServers
+        case .all?: flushAtStop = .all
+        case .virtualServers?: flushAtStop = .virtualServers
         }
         if let s = g.lvsSyncDaemon {
             // keepalived: the sync id defaults to the VRID of the named instance, else 0.
@@ -341,7 +341,8 @@ extension IPVSPlan {
                                       tunnel: Self.tunnel(m), upperThreshold: rs.uthreshold,
                                       lowerThreshold: rs.lthreshold,
                                       inhibitOnFailure: rs.inhibitOnFailure ?? vs.inhibitOnFailure,
-                                      alpha: rs.alpha ?? vs.alpha, uncheckedAlwaysUp: rs.checkers.isEmpty)
+                                      alpha: rs.alpha ?? vs.alpha || rs.checkers.contains { Self.checkerAlpha($0) == true },
+                                      uncheckedAlwaysUp: rs.checkers.isEmpty)
             plan.maxWeight = Self.weightBound(rs, configured: w, config)
             realServers.append(plan)
         }
@@ -350,7 +351,8 @@ extension IPVSPlan {
         if let s = vs.sorryServer {
             let m = vs.sorryServerLvsMethod ?? method
             var port = s.port
-            if case .fwmark = vs.address, port != nil {
+            // Only NAT can change the port; DR and TUN under a fwmark use none.
+            if case .fwmark = vs.address, port != nil, m.kind != .nat {
                 notes.append("WARNING - virtual server \(name), sorry server has port specified - clearing")
                 port = nil
             }
@@ -403,6 +405,20 @@ extension IPVSPlan {
             }
         }
         return t
+    }
+
+    /// A checker's own `alpha`, when it sets one.
+    static func checkerAlpha(_ c: Checker) -> Bool? {
+        switch c {
+        case .tcp(let x), .ping(let x): return x.alpha
+        case .http(let h), .ssl(let h): return h.common.alpha
+        case .misc(let m): return m.common.alpha
+        case .smtp(let m): return m.common.alpha
+        case .dns(let d): return d.common.alpha
+        case .udp(let u): return u.common.alpha
+        case .bfd(let b): return b.alpha
+        case .file: return nil
+        }
     }
 
     /// The allowlist's weight bound for one real server.

@@ -96,7 +96,8 @@ let parityConfigs: [(String, KeepalivedConfiguration)] = [
         server("10.40.0.1", 80, [real("10.41.0.1", 80)]) { $0.persistenceTimeout = 600 },
         server("10.40.0.2", 80, [real("10.41.0.2", 80)]) { $0.persistenceTimeout = 120; $0.persistenceGranularity = "255.255.255.0" },
         server("10.40.0.3", 80, [real("10.41.0.3", 80)]) { $0.persistenceGranularity = "255.255.0.0" },
-        server("10.40.0.4", 0, kind: ForwardingMethod(.dr), [real("10.41.0.4", 0)]),
+        // (kaconf refuses port 0 without persistence, where keepalived sets 360 s.)
+        server("10.40.0.4", 0, kind: ForwardingMethod(.dr), [real("10.41.0.4", 0)]) { $0.persistenceTimeout = 360 },
         server("10.40.0.5", 5060, proto: .udp, [real("10.41.0.5", 5060)]) { $0.persistenceTimeout = 30; $0.persistenceEngine = "sip" },
         server("10.40.0.6", 53, proto: .udp, [real("10.41.0.6", 53)]) { $0.ops = true },
         server("2001:db8:40::1", 443, [real("2001:db8:41::1", 443)]) { $0.persistenceTimeout = 60; $0.persistenceGranularity = "48" },
@@ -117,7 +118,7 @@ let parityConfigs: [(String, KeepalivedConfiguration)] = [
         }(),
         { () -> VirtualServer in
             var v = VirtualServer(address: .group("marks"))
-            v.lbAlgo = .lc; v.lbKind = ForwardingMethod(.dr)
+            v.protocol = .tcp; v.lbAlgo = .lc; v.lbKind = ForwardingMethod(.dr)
             v.realServers = [real("10.52.0.1", nil)]
             return v
         }(),
@@ -153,12 +154,12 @@ let parityConfigs: [(String, KeepalivedConfiguration)] = [
         server("10.60.0.2", 80, [real("10.61.1.1", 80, weight: 2), real("10.61.1.2", 80, weight: 2)]) {
             $0.quorum = 3; $0.hysteresis = 2; $0.sorryServer = SorryServer(address: addr("10.69.0.2"), port: 8080)
         },
-        // Quorum 9 is above the total weight (3) and is lowered to it.
+        // Quorum at the total weight. (Above it, keepalived lowers it; kaconf refuses.)
         server("10.60.0.3", 80, [real("10.61.2.1", 80, weight: 2), real("10.61.2.2", 80)]) {
-            $0.quorum = 9; $0.sorryServer = SorryServer(address: addr("10.69.0.3"), port: 80)
+            $0.quorum = 3; $0.sorryServer = SorryServer(address: addr("10.69.0.3"), port: 80)
         },
-        fwmarkServer(60, kind: ForwardingMethod(.nat), [real("10.61.3.1", 80)]) {
-            $0.quorum = 2; $0.sorryServer = SorryServer(address: addr("10.69.0.4"), port: 80)
+        fwmarkServer(60, kind: ForwardingMethod(.nat), [real("10.61.3.1", 80, weight: 2)]) {
+            $0.quorum = 2; $0.hysteresis = 1; $0.sorryServer = SorryServer(address: addr("10.69.0.4"), port: 80)
         },
     ])),
     ("lvs-timeouts", configuration([server("10.70.0.1", 80, [real("10.71.0.1", 80)])]) {

@@ -7,6 +7,8 @@ import ConfigModel
 import IPVS
 import Netlink
 import TestSupport
+import Codec
+import Wire
 
 /// A client namespace inside the guest, joined to it by a veth pair
 /// (192.168.77.1 here, .2 there): its connections to a virtual address
@@ -41,11 +43,11 @@ final class ClientNamespace {
     }
 }
 
-func countersByService(_ client: IPVSNetlinkClient) throws -> [ServiceKey: (IPVSCounters, [DestinationKey: IPVSCounters])] {
-    var out: [ServiceKey: (IPVSCounters, [DestinationKey: IPVSCounters])] = [:]
+func countersByService(_ client: IPVSNetlinkClient) throws -> [ServiceKey: (Netlink.IPVSCounters, [DestinationKey: Netlink.IPVSCounters])] {
+    var out: [ServiceKey: (Netlink.IPVSCounters, [DestinationKey: Netlink.IPVSCounters])] = [:]
     let snap = try client.snapshot()
     for s in snap.services {
-        var d: [DestinationKey: IPVSCounters] = [:]
+        var d: [DestinationKey: Netlink.IPVSCounters] = [:]
         for x in snap.destinations[s.key] ?? [] { d[x.key] = x.counters }
         out[s.key] = (s.counters, d)
     }
@@ -63,31 +65,31 @@ func reloadKeepsCounters(_ s: Suite, _ r: inout CaseResult) throws {
         server("10.100.0.2", 80, [real("192.168.77.4", 9)]),
         server("10.100.0.3", 80, algo: .wlc, [real("192.168.77.2", 9)]),
     ])
-    var transcript: [String] = []
-    let ours = try s.ours(before, transcript: &transcript)
+    let ours = try DaemonUnderTest(config: before, dir: s.scratch("reload"))
+    try ours.waitStarted()
+    let netlink = try IPVSNetlinkClient()
     for v in vips { client.connect(v, 80, times: 3) }
     // The kernel (6.1) folds its per-CPU counters into what a dump reports every 2 s.
     usleep(2_500_000)
     let statsBefore = try Ipvsadm.listing(["--stats"])
-    let countersBefore = try countersByService(ours.client)
+    let countersBefore = try countersByService(netlink)
+    let opsBefore = try ours.status().dumpLines.first { $0.contains("operations sent") } ?? ""
 
-    // Reload: the third service changes scheduler and gains a server; the first two do not change.
+    // Reload (SIGHUP, text recompiled by kaconf): the third service changes
+    // scheduler and gains a server; the first two do not change.
     var after = before
     after.virtualServers[2].lbAlgo = .rr
     after.virtualServers[2].realServers.append(real("192.168.77.5", 9))
-    let sentBefore = ours.client.messagesSent
-    let snapshot = try ours.client.snapshot()
-    var t: [QuorumTransition] = []
-    var engine = ours.engine
-    let diff = engine.reload(plan: IPVSPlan(after), generation: 2, kernel: snapshot.table, transitions: &t)
-    try ours.reload(plan: IPVSPlan(after), generation: 2)
-    let sent = ours.client.messagesSent - sentBefore
+    try ours.reload(after)
+    let opsAfter = try ours.status().dumpLines.first { $0.contains("operations sent") } ?? ""
     // More traffic after the reload: the unchanged services keep counting from where they were.
     for v in vips { client.connect(v, 80, times: 1) }
     usleep(2_500_000)
     let statsAfter = try Ipvsadm.listing(["--stats"])
-    let countersAfter = try countersByService(ours.client)
-    r.ours = [statsBefore, statsAfter, diff.operations.map(\.description)]
+    let countersAfter = try countersByService(netlink)
+    let rules = try Ipvsadm.rules()
+    let reloadLine = ours.log.split(separator: "\n").last { $0.contains("reloaded to") }.map(String.init) ?? ""
+    r.ours = [statsBefore, statsAfter, rules, [opsBefore, opsAfter, reloadLine]]
 
     let unchanged = [ServiceKey.address(.tcp, addr("10.100.0.1"), port: 80), .address(.tcp, addr("10.100.0.2"), port: 80)]
     var ok = true
@@ -100,67 +102,94 @@ func reloadKeepsCounters(_ s: Suite, _ r: inout CaseResult) throws {
             r.details.append("\(k): counters reset by the reload (\(sb.connections) -> \(sa.connections) conns)"); ok = false
         }
         for (d, c) in db where (da[d]?.inPackets ?? 0) < c.inPackets {
-            r.details.append("\(d) in \(k): counters reset (\(c.connections) -> \(da[d]?.connections ?? 0))"); ok = false
+            r.details.append("\(d) in \(k): counters reset (\(c.inPackets) -> \(da[d]?.inPackets ?? 0) packets)"); ok = false
         }
     }
-    if diff.operations.contains(where: { op in unchanged.contains { op.description.contains($0.description) } }) {
-        r.details.append("the reload touched an unchanged service: \(diff.operations)"); ok = false
-    }
-    let expected = ["edit service tcp 10.100.0.3:80 rr", "add 192.168.77.5:9 to tcp 10.100.0.3:80 weight 1"]
-    if diff.operations.map(\.description) != expected {
-        r.details.append("reload operations \(diff.operations.map(\.description)), expected \(expected)"); ok = false
-    }
-    r.details.append("netlink requests sent for the reload (dumps included): \(sent)")
-    try ours.stop(release: true)
-    r.passed = ok
+    // Exactly two operations for the reload (edit the service, add a server), none touching the others.
+    if !reloadLine.contains("2 operation(s) sent") { r.details.append("reload: \(reloadLine)"); ok = false }
+    let expected = ["-A -t 10.100.0.1:80 -s rr", "-A -t 10.100.0.2:80 -s rr", "-A -t 10.100.0.3:80 -s rr",
+                    "-a -t 10.100.0.1:80 -r 192.168.77.2:9 -m -w 2", "-a -t 10.100.0.1:80 -r 192.168.77.3:9 -m -w 1",
+                    "-a -t 10.100.0.2:80 -r 192.168.77.4:9 -m -w 1", "-a -t 10.100.0.3:80 -r 192.168.77.2:9 -m -w 1",
+                    "-a -t 10.100.0.3:80 -r 192.168.77.5:9 -m -w 1"]
+    r.details += differences(rules, expected, label: "after the reload")
+    let ended = ours.stop()
+    if ended != "exit 0" { r.details.append("ipvs-applier ended with \(ended)"); ok = false }
+    r.passed = ok && rules == expected
+}
+
+/// Sends raw bytes to a socket as another user (nobody), through python3.
+func sendAs(uid: UInt32, socket path: String, _ records: [[UInt8]]) throws -> RunResult {
+    let hex = records.map { $0.map { String(format: "%02x", $0) }.joined() }
+    let script = "import socket,sys,time\ns=socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)\ns.connect(sys.argv[1])\n"
+        + "for h in sys.argv[2:]: s.send(bytes.fromhex(h))\ntime.sleep(0.3)\n"
+    return try run(["/usr/bin/setpriv", "--reuid=\(uid)", "--regid=\(uid)", "--clear-groups", "/usr/bin/python3", "-c", script, path] + hex, timeout: 30)
 }
 
 func hostileVerdicts(_ s: Suite, _ r: inout CaseResult) throws {
     let config = configuration([
-        server("10.110.0.1", 80, [fileChecked("10.111.0.1", 80, "h1", weight: 5), fileChecked("10.111.0.2", 80, "h2")]) {
+        server("10.110.0.1", 80, [fileChecked("10.111.0.1", 80, "h1", weight: 5), fileChecked("10.111.0.2", 80, "h2"),
+                                  real("10.111.0.3", 80)]) {
             $0.sorryServer = SorryServer(address: addr("10.119.0.1"), port: 80)
         },
     ]) { $0.trackFiles = [tracked("h1"), tracked("h2")] }
-    var transcript: [String] = []
-    let ours = try s.ours(config, transcript: &transcript)
+    let ours = try DaemonUnderTest(config: config, dir: s.scratch("hostile"))
+    try ours.waitStarted()
     let before = try Ipvsadm.rules()
     let vs = VirtualServerRef(.ip(addr("10.110.0.1"), port: 80), .tcp)
     let rs1 = RealServerRef(addr("10.111.0.1"), 80)
-    let hostile: [(String, RealServerVerdict, Peer)] = [
-        ("unknown virtual server", RealServerVerdict(generation: 1, virtualServer: VirtualServerRef(.ip(addr("10.110.0.9"), port: 80), .tcp), realServer: rs1, up: false, weight: 1), .checkd),
-        ("wrong protocol", RealServerVerdict(generation: 1, virtualServer: VirtualServerRef(.ip(addr("10.110.0.1"), port: 80), .udp), realServer: rs1, up: false, weight: 1), .checkd),
-        ("address not in the config", RealServerVerdict(generation: 1, virtualServer: vs, realServer: RealServerRef(addr("192.0.2.1"), 80), up: true, weight: 1), .checkd),
-        ("the sorry server as a real server", RealServerVerdict(generation: 1, virtualServer: vs, realServer: RealServerRef(addr("10.119.0.1"), 80), up: true, weight: 1), .checkd),
-        ("weight above the bound", RealServerVerdict(generation: 1, virtualServer: vs, realServer: rs1, up: true, weight: 6), .checkd),
-        ("negative weight", RealServerVerdict(generation: 1, virtualServer: vs, realServer: rs1, up: true, weight: -5), .checkd),
-        ("huge weight", RealServerVerdict(generation: 1, virtualServer: vs, realServer: rs1, up: true, weight: Int64(UInt32.max) + 7), .checkd),
-        ("stale generation", RealServerVerdict(generation: 0, virtualServer: vs, realServer: rs1, up: false, weight: 5), .checkd),
-        ("future generation", RealServerVerdict(generation: 9, virtualServer: vs, realServer: rs1, up: false, weight: 5), .checkd),
-        ("from vrrpd", RealServerVerdict(generation: 1, virtualServer: vs, realServer: rs1, up: false, weight: 5), .vrrpd),
-        ("from another uid", RealServerVerdict(generation: 1, virtualServer: vs, realServer: rs1, up: false, weight: 5), .other(uid: 65534)),
-    ]
-    let sentBefore = ours.client.messagesSent
+    func v(_ vsr: VirtualServerRef = vs, _ rsr: RealServerRef = rs1, up: Bool = false, weight: Int64 = 5) -> Message {
+        DaemonUnderTest.wire(IPVS.RealServerVerdict(generation: 1, virtualServer: vsr, realServer: rsr, up: up, weight: weight))
+    }
     var ok = true
-    for (what, v, peer) in hostile {
-        switch try ours.handle(v, from: peer) {
-        case .success: r.details.append("admitted: \(what)"); ok = false
-        case .failure(let refusal): r.details.append("refused \(what): \(refusal)")
-        }
+    // 1. Frames that do not decode: each closes that connection, nothing else.
+    let garbage: [(String, [UInt8])] = [
+        ("random bytes", Array("GET / HTTP/1.0\r\n\r\n".utf8)),
+        ("a truncated frame", Array(try Frame.encode(v()).dropLast(3))),
+        ("a frame with a byte too many", try Frame.encode(v()) + [0]),
+        ("an unknown message type", { var f = try! Frame.encode(v()); f[6] = 0x7f; f[7] = 0x7f; return f }()),
+    ]
+    for (what, bytes) in garbage {
+        let out = try sendAs(uid: 0, socket: "\(ours.dir)/ipvs-applier.sock", [bytes])
+        r.details.append("sent \(what) (python exit \(out.status))")
     }
+    // 2. Well-formed verdicts that overstep, from checkd (root here).
+    let hostile: [(String, Message)] = [
+        ("unknown virtual server", v(VirtualServerRef(.ip(addr("10.110.0.9"), port: 80), .tcp))),
+        ("wrong protocol", v(VirtualServerRef(.ip(addr("10.110.0.1"), port: 80), .udp))),
+        ("address not in the config", v(rs1 == rs1 ? vs : vs, RealServerRef(addr("192.0.2.1"), 80), up: true, weight: 1)),
+        ("the sorry server as a real server", v(vs, RealServerRef(addr("10.119.0.1"), 80), up: true, weight: 1)),
+        ("a server with no checker", v(vs, RealServerRef(addr("10.111.0.3"), 80), up: false, weight: 1)),
+        ("weight above the bound", v(up: true, weight: 6)),
+        ("negative weight", v(up: true, weight: -5)),
+        ("a fwmark that is not configured", .realServerVerdict(Wire.RealServerVerdict(generation: Generation(1), virtualServer: .fwmark(99, ipv6: false),
+            realServer: RealServerKey(address: WireAddress(bytes: [10, 111, 0, 1])!, port: 80), up: false, weight: 1, reason: "hostile"))),
+        ("a VRRP state change from checkd", .vrrpStateChange(VRRPStateChange(generation: Generation(1), instance: "VI_1", state: .master, priority: 100))),
+        ("a shutdown from checkd", .shutdown(Shutdown(reason: .signal))),
+    ]
+    for (_, m) in hostile { try ours.send(m) }
+    // 3. A legitimate verdict, but from another user (nobody): refused as not checkd.
+    let fromNobody = try sendAs(uid: 65534, socket: "\(ours.dir)/ipvs-applier.sock", [try Frame.encode(v())])
+    r.details.append("verdict sent as nobody (python exit \(fromNobody.status))")
+    let status = try ours.status()
     let after = try Ipvsadm.rules()
-    let sent = ours.client.messagesSent - sentBefore
-    r.ours = [before, after]
+    r.ours = [before, after, status.dumpLines]
     if before != after { r.details += differences(after, before, label: "table changed"); ok = false }
-    if sent != 0 { r.details.append("\(sent) netlink messages sent for refused verdicts"); ok = false }
-    let counted = ours.engine.counters.refusals.total
-    if counted != UInt64(hostile.count) { r.details.append("refusals counted: \(counted) of \(hostile.count)"); ok = false }
-    r.details.append("refusals by reason: \(ours.engine.counters.refusals.byReason.sorted { $0.key < $1.key })")
-    // A legitimate verdict still works afterwards.
-    if case .failure(let e) = try ours.handle(RealServerVerdict(generation: 1, virtualServer: vs, realServer: rs1, up: false, weight: 5), from: .checkd) {
-        r.details.append("a valid verdict was refused after the hostile ones: \(e)"); ok = false
+    let counters = status.dumpLines.first { $0.contains("verdicts admitted") } ?? ""
+    // Refused by admission: 8 verdicts from checkd that overstep, and the one from nobody.
+    if !counters.contains("verdicts admitted = 0, refused = 9") { r.details.append("counters: \(counters)"); ok = false }
+    if !counters.contains("wrong-peer=1") || !counters.contains("not-checked=1") { r.details.append("by reason: \(counters)"); ok = false }
+    let log = ours.log
+    let closed = log.components(separatedBy: "closed the connection of").count - 1
+    if closed != garbage.count { r.details.append("connections closed for bad frames: \(closed) of \(garbage.count)"); ok = false }
+    for what in ["refused verdict from checkd", "refused verdict from uid 65534", "refused a VRRP state change from checkd", "refused shutdown from checkd"] where !log.contains(what) {
+        r.details.append("not logged: \(what)"); ok = false
     }
-    if try Ipvsadm.rules().contains(where: { $0.contains("10.111.0.1") }) { r.details.append("valid down verdict not applied"); ok = false }
-    try ours.stop(release: true)
+    // 4. Still serving: a legitimate verdict from checkd is applied.
+    try ours.verdicts([IPVS.RealServerVerdict(generation: 1, virtualServer: vs, realServer: rs1, up: false, weight: 5)])
+    if try Ipvsadm.rules().contains(where: { $0.contains("10.111.0.1:80") }) { r.details.append("valid down verdict not applied"); ok = false }
+    let ended = ours.stop()
+    if ended != "exit 0" { r.details.append("ipvs-applier ended with \(ended)"); ok = false }
+    r.details += log.split(separator: "\n").filter { $0.contains("refused") || $0.contains("closed") }.map { "ours: \($0)" }
     r.passed = ok
 }
 
@@ -183,10 +212,15 @@ func restartOverStaleTable(_ s: Suite, _ r: inout CaseResult) throws {
     try ipvsadm("-a -t 10.120.0.99:80 -r 10.127.7.8:80 -m -w 2")
     try ipvsadm("-A -f 7777 -s rr")                                   // someone else's fwmark service
     let stale = try Ipvsadm.rules()
+    // The earlier run's ownership record, as it left it in the runtime directory.
+    let dir = s.scratch("restart")
     var placed = Ownership()
-    placed.destinations = [DestinationRef(.address(.tcp, addr("10.120.0.1"), port: 80), DestinationKey(addr("10.121.0.9"), 80))]
-    var transcript: [String] = []
-    let ours = try s.ours(config, placed: placed, transcript: &transcript)
+    placed.services = [.address(.tcp, addr("10.120.0.1"), port: 80)]
+    placed.destinations = [DestinationRef(.address(.tcp, addr("10.120.0.1"), port: 80), DestinationKey(addr("10.121.0.9"), 80)),
+                           DestinationRef(.address(.tcp, addr("10.120.0.1"), port: 80), DestinationKey(addr("10.121.0.1"), 80))]
+    try Data(try Codec.encode(placed)).write(to: URL(fileURLWithPath: "\(dir)/ipvs-applier.owned"))
+    let ours = try DaemonUnderTest(config: config, dir: dir)
+    try ours.waitStarted()
     let after = try Ipvsadm.rules()
     r.ours = [stale, after]
     let expected = [
@@ -202,17 +236,18 @@ func restartOverStaleTable(_ s: Suite, _ r: inout CaseResult) throws {
     ]
     r.reference = [expected]
     r.details += differences(after, expected, label: "after restart")
-    r.details += transcript.map { "ours: \($0)" }
-    let reported = transcript.filter { $0.hasPrefix("not ours") }
+    let reported = ours.log.split(separator: "\n").filter { $0.contains("not ours, left alone") }
+    r.details += reported.map { "ours: \($0)" }
     var ok = after == expected
-    if reported.count != 3 { r.details.append("expected 3 foreign entries reported, got \(reported)"); ok = false }
+    if reported.count != 3 { r.details.append("expected 3 foreign entries reported, got \(reported.count)"); ok = false }
     // Stop: ours removed, the others still there, exactly as they were.
-    try ours.stop(release: true)
+    let ended = ours.stop()
     let afterStop = try Ipvsadm.rules()
     let foreignOnly = ["-A -f 7777 -s rr", "-A -t 10.120.0.1:80 -s rr", "-A -t 10.120.0.99:80 -s sh",
                        "-a -t 10.120.0.1:80 -r 10.127.7.7:80 -g -w 4", "-a -t 10.120.0.99:80 -r 10.127.7.8:80 -m -w 2"]
     r.ours.append(afterStop)
     r.details += differences(afterStop, foreignOnly, label: "after stop (our service stays while it holds someone else's server)")
+    if ended != "exit 0" { r.details.append("ipvs-applier ended with \(ended)"); ok = false }
     r.passed = ok && afterStop == foreignOnly
 }
 
@@ -221,28 +256,69 @@ func flushAtStartAndStop(_ s: Suite, _ r: inout CaseResult) throws {
     try ipvsadm("-a -t 10.130.0.99:80 -r 10.131.0.9:80 -m")
     var config = configuration([server("10.130.0.1", 80, [real("10.131.0.1", 80)])])
     config.global.lvsFlush = true
-    config.global.lvsFlushOnstop = false
-    var transcript: [String] = []
-    let ours = try s.ours(config, transcript: &transcript)
+    config.global.lvsFlushOnStop = .all
+    let ours = try DaemonUnderTest(config: config, dir: s.scratch("flush"))
+    try ours.waitStarted()
     let started = try Ipvsadm.rules()
-    try ipvsadm("-A -t 10.130.0.98:80 -s rr")   // appears while we run
-    try ours.stop(release: true)
+    try ipvsadm("-A -t 10.130.0.98:80 -s rr")   // appears while it runs
+    let ended = ours.stop()
     let stopped = try Ipvsadm.rules()
     // keepalived on the same config and the same starting table.
     try ipvsadm("-A -t 10.130.0.99:80 -s rr")
     try ipvsadm("-a -t 10.130.0.99:80 -r 10.131.0.9:80 -m")
     let k = try ReferenceKeepalived(config: Render.config(config), in: s.scratch("flush"), name: "flush")
-    let refStarted = k.settle(expected: nil)
+    _ = k.settle(expected: nil)
     let refRules = try Ipvsadm.rules()
     try ipvsadm("-A -t 10.130.0.98:80 -s rr")
     k.stop()
     let refStopped = try Ipvsadm.rules()
     r.ours = [started, stopped]
     r.reference = [refRules, refStopped]
-    _ = refStarted
     r.details += differences(started, refRules, label: "after start (lvs_flush)")
     r.details += differences(stopped, refStopped, label: "after stop (lvs_flush_onstop)")
-    r.passed = started == refRules && stopped == refStopped && stopped.isEmpty
+    if ended != "exit 0" { r.details.append("ipvs-applier ended with \(ended)") }
+    r.passed = started == refRules && stopped == refStopped && stopped.isEmpty && ended == "exit 0"
+}
+
+func dontRelease(_ s: Suite, _ r: inout CaseResult) throws {
+    let config = configuration([server("10.150.0.1", 80, [real("10.151.0.1", 80), real("10.151.0.2", 80, weight: 2)])])
+    let dir = s.scratch("dont-release")
+    let first = try DaemonUnderTest(config: config, dir: dir, arguments: ["--dont-release-ipvs"])
+    try first.waitStarted()
+    let running = try Ipvsadm.rules()
+    let e1 = first.stop()
+    let left = try Ipvsadm.rules()
+    // A new run over the table the first left: it is already right, nothing is sent.
+    let second = try DaemonUnderTest(config: config, dir: dir)
+    try second.waitStarted()
+    let ops = try second.status().dumpLines.first { $0.contains("operations sent") } ?? ""
+    let e2 = second.stop()
+    let released = try Ipvsadm.rules()
+    r.ours = [running, left, [ops], released]
+    var ok = true
+    if left != running || running.count != 3 { r.details += differences(left, running, label: "left by --dont-release-ipvs"); ok = false }
+    if !ops.contains("operations sent = 0,") { r.details.append("second run: \(ops)"); ok = false }
+    if !released.isEmpty { r.details.append("left after a normal stop: \(released)"); ok = false }
+    if e1 != "exit 0" || e2 != "exit 0" { r.details.append("ended with \(e1), \(e2)"); ok = false }
+    r.passed = ok
+}
+
+func daemonSandbox(_ s: Suite, _ r: inout CaseResult) throws {
+    let config = configuration([server("10.160.0.1", 80, [real("10.161.0.1", 80)])])
+    let ours = try DaemonUnderTest(config: config, dir: s.scratch("sandbox"))
+    try ours.waitStarted()
+    let st = ours.sandboxStatus()
+    let ended = ours.stop()
+    r.ours = [st, [ended]]
+    let want = ["CapInh: 0000000000000000", "CapPrm: 0000000000001000", "CapEff: 0000000000001000",
+                "CapBnd: 0000000000001000", "CapAmb: 0000000000000000", "NoNewPrivs: 1", "Seccomp: 2"]
+    var ok = true
+    for w in want where !st.contains(w) { r.details.append("missing: \(w)"); ok = false }
+    let uid = getpwnam("keepalived-ipvs").map { $0.pointee.pw_uid }
+    if let uid, !st.contains(where: { $0.hasPrefix("Uid: \(uid) \(uid) \(uid) \(uid)") }) { r.details.append("not running as keepalived-ipvs: \(st)"); ok = false }
+    if ended != "exit 0" { r.details.append("ended with \(ended)"); ok = false }
+    r.details.append(contentsOf: st)
+    r.passed = ok
 }
 
 func typedErrors(_ s: Suite, _ r: inout CaseResult) throws {

@@ -15,10 +15,10 @@ enum Render {
             out += l + "\n"
         }
         if g.lvsFlush { out += "  lvs_flush\n" }
-        switch g.lvsFlushOnstop {
+        switch g.lvsFlushOnStop {
         case nil: break
-        case false?: out += "  lvs_flush_onstop\n"
-        case true?: out += "  lvs_flush_onstop VS\n"
+        case .all?: out += "  lvs_flush_onstop\n"
+        case .virtualServers?: out += "  lvs_flush_onstop VS\n"
         }
         out += "}\n"
         for t in c.trackFiles {

@@ -51,6 +51,8 @@ final class Suite {
         if !r.passed { failed.append(c.name) }
         print("\(r.passed ? "PASS" : "FAIL") \(c.name) (\(String(format: "%.1f", r.seconds)) s)")
         if !r.passed { for d in r.details.prefix(40) { print("    \(d)") } }
+        // Flushed now, so a guest stopped by its timeout still shows how far it got.
+        fflush(nil)
         write(r, to: "\(outDir)/\(c.name).json")
     }
 

@@ -183,7 +183,7 @@ let planCases: [PlanCase] = [
             var t = LVSTimeouts(); t.tcp = 900; t.udp = 30
             $0.global.lvsTimeouts = t
             $0.global.lvsFlush = true
-            $0.global.lvsFlushOnstop = true
+            $0.global.lvsFlushOnStop = .virtualServers
             var s = LVSSyncDaemon(interface: "eth0"); s.instance = "VI_1"
             $0.global.lvsSyncDaemon = s
             var vi = VRRPInstance(name: "VI_1"); vi.virtualRouterId = 51
