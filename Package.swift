@@ -11,6 +11,7 @@ let package = Package(
         .executable(name: "kaconf", targets: ["kaconf"]),
         .executable(name: "keepalived", targets: ["keepalived"]),
         .executable(name: "ipvs-applier", targets: ["ipvs-applier"]),
+        .executable(name: "genhash", targets: ["genhash"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -49,6 +50,8 @@ let package = Package(
         // MARK: IPVS: desired state, admission, diff (pure); the netlink client
         .target(name: "IPVS", dependencies: ["ConfigModel"]),
         .target(name: "Netlink", dependencies: ["CNetlink", "ConfigModel", "IPVS"]),
+        // MARK: HTTP and TLS client, no I/O of its own (genhash and checkd drive it)
+        .target(name: "HTTPClient", dependencies: ["COpenSSL"]),
 
         // MARK: Programs
         .executableTarget(name: "kaconf", dependencies: [
@@ -77,6 +80,10 @@ let package = Package(
         // MARK: Test programs (built with the tests, never installed)
         // Runs every IPVS case inside the IPVS guest (scripts/test.d/30-ipvs-vm.sh).
         .executableTarget(name: "ipvs-vm-suite", dependencies: ["IPVS", "Netlink", "ConfigModel", "Codec", "Wire", "Posix", "TestSupport"]),
+        // Static Swift runtime: genhash is started once per digest, and the shared
+        // runtime's loading costs it ~1 ms and 3 MB of RSS (scripts/bench.d/genhash.sh).
+        .executableTarget(name: "genhash", dependencies: ["HTTPClient"],
+                          linkerSettings: [.unsafeFlags(["-static-stdlib"])]),
 
         // MARK: Tests
         .target(name: "TestSupport", path: "Tests/TestSupport"),
@@ -95,5 +102,6 @@ let package = Package(
         .testTarget(name: "KeepalivedConfigTests", dependencies: ["KeepalivedConfig", "ConfigModel"]),
         .testTarget(name: "IPVSTests", dependencies: ["IPVS", "ConfigModel"]),
         .testTarget(name: "IPVSNetlinkTests", dependencies: ["Netlink", "IPVS", "ConfigModel"]),
+        .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "COpenSSL"]),
     ]
 )

@@ -12,7 +12,7 @@ command -v swift >/dev/null || { echo "setup: swift not found (expected at /opt/
 pkgs=(
   pkg-config libnl-3-dev libnl-genl-3-dev libnl-route-3-dev libssl-dev libcap-dev libseccomp-dev
   keepalived iproute2 ipvsadm openssl curl tcpdump dnsmasq-base procps psmisc util-linux
-  systemd hyperfine
+  systemd hyperfine time
   qemu-system-x86 linux-image-amd64 busybox-static
 )
 missing=()

@@ -45,6 +45,16 @@ public struct RunResult: Sendable {
     public var stdoutBytes: Data
 }
 
+/// Children inherit the spawning thread's signal mask, and the test runner's
+/// threads block some signals: unblock the ones tests send, so `stop()`'s
+/// SIGTERM reaches the child at once.
+func unblockTestSignals() {
+    var set = sigset_t()
+    sigemptyset(&set)
+    for s in [SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2, SIGQUIT, SIGALRM, SIGCHLD] { sigaddset(&set, s) }
+    pthread_sigmask(SIG_UNBLOCK, &set, nil)
+}
+
 /// Runs a program to completion (killing it after `timeout` seconds) and captures its output.
 @discardableResult
 public func run(_ argv: [String], stdin: Data? = nil, environment: [String: String]? = nil,
@@ -58,6 +68,7 @@ public func run(_ argv: [String], stdin: Data? = nil, environment: [String: Stri
     p.standardOutput = out
     p.standardError = err
     p.standardInput = stdin == nil ? FileHandle.nullDevice : inp
+    unblockTestSignals()
     try p.run()
     if let stdin {
         inp.fileHandleForWriting.write(stdin)
@@ -143,6 +154,7 @@ public final class Spawned: @unchecked Sendable {
         process.standardError = h
         process.standardInput = FileHandle.nullDevice
         self.outputFile = outputFile
+        unblockTestSignals()
         try process.run()
     }
 
