@@ -10,11 +10,39 @@ import IPVS
 import Netlink
 import TestSupport
 
-enum BenchSize {
-    case smoke, full
-    var services: Int { self == .smoke ? 50 : 1000 }
+enum BenchSize: Equatable {
+    case smoke, full, custom(services: Int, flips: Int)
+    var services: Int {
+        switch self {
+        case .smoke: return 50
+        case .full: return 1000
+        case .custom(let s, _): return s
+        }
+    }
     var realServers: Int { 10 }
-    var flips: Int { self == .smoke ? 50 : 1000 }
+    var flips: Int {
+        switch self {
+        case .smoke: return 50
+        case .full: return 1000
+        case .custom(_, let f): return f
+        }
+    }
+}
+
+/// A progress line, flushed (the guest's output is only seen at the end otherwise).
+func progress(_ s: String) {
+    print("bench: \(s)")
+    fflush(nil)
+}
+
+/// Polls every 200 ms (reading /proc/net/ip_vs costs the guest time too).
+func pollUntil(timeout: Double, _ condition: () -> Bool) -> Bool {
+    let end = Date().addingTimeInterval(timeout)
+    while Date() < end {
+        if condition() { return true }
+        usleep(200_000)
+    }
+    return condition()
 }
 
 struct BenchFigures: Codable {
@@ -75,6 +103,7 @@ extension Suite {
         do {
             let f = try runBench(size)
             write(f, to: "\(outDir)/bench\(size == .smoke ? "-smoke" : "").json")
+            fflush(nil)
             func s(_ x: Double?) -> String { x.map { String(format: "%8.3f s", $0) } ?? "     n/a" }
             print("""
             ipvs-applier benchmark (in the IPVS guest, software-emulated CPU): \(f.services) services x \(f.realServers) real servers
@@ -99,6 +128,7 @@ extension Suite {
         for t in config.trackFiles { try "0\n".write(toFile: t.file!, atomically: false, encoding: .utf8) }
         let total = size.services * size.realServers
 
+        progress("\(size.services) x \(size.realServers): track files written")
         // Ours: start (dump + diff + apply), flip, stop.
         var t0 = Date()
         var tr: [QuorumTransition] = []
@@ -111,6 +141,7 @@ extension Suite {
         let applyDatagrams = applier.client.socket.datagramsSent
         guard kernelDestinationCount() == total else { throw TestFailure("ours: \(kernelDestinationCount()) destinations, expected \(total)") }
 
+        progress("ours applied \(total) destinations in \(String(format: "%.3f", applySeconds)) s, \(applyMessages) messages")
         let flipped = (0..<size.flips).map { i -> RealServerVerdict in
             let v = config.virtualServers[i % size.services]
             let rs = v.realServers[(i / size.services) % size.realServers]
@@ -125,6 +156,7 @@ extension Suite {
         guard refused.isEmpty, kernelDestinationCount() == total - size.flips else {
             throw TestFailure("ours: flip left \(kernelDestinationCount()) destinations (refused \(refused.count))")
         }
+        progress("ours flipped \(size.flips) in \(String(format: "%.3f", flipSeconds)) s")
         t0 = Date()
         try applier.stop(release: true)
         let stopSeconds = Date().timeIntervalSince(t0)
@@ -140,36 +172,63 @@ extension Suite {
         t0 = Date()
         let k = try Spawned(["/usr/sbin/keepalived", "-n", "-C", "-l", "-f", conf, "-p", "\(dir)/k.pid", "-c", "\(dir)/c.pid"],
                             outputFile: "\(dir)/keepalived.log")
-        if waitUntil(timeout: 600, { kernelDestinationCount() >= total }) {
+        if pollUntil(timeout: 900, { kernelDestinationCount() >= total }) {
             f.keepalivedApplySeconds = Date().timeIntervalSince(t0)
+            progress("keepalived applied \(total) destinations in \(String(format: "%.3f", f.keepalivedApplySeconds!)) s")
             t0 = Date()
             for v in flipped {
                 let i = config.virtualServers.firstIndex { VirtualServerRef($0.address, .tcp) == v.virtualServer }!
                 let j = config.virtualServers[i].realServers.firstIndex { $0.address == v.realServer.address }!
                 try "1\n".write(toFile: "\(dir)/b\(i)_\(j)", atomically: false, encoding: .utf8)
             }
-            if waitUntil(timeout: 600, { kernelDestinationCount() <= total - size.flips }) {
+            if pollUntil(timeout: 900, { kernelDestinationCount() <= total - size.flips }) {
                 f.keepalivedFlipSeconds = Date().timeIntervalSince(t0)
+                progress("keepalived flipped \(size.flips) in \(String(format: "%.3f", f.keepalivedFlipSeconds!)) s")
             }
         }
+        // Stop: timed until the table is empty, whatever the process does after.
+        progress("stopping keepalived (\(kernelDestinationCount()) destinations)")
         t0 = Date()
-        k.stop(grace: 600)
-        if waitUntil(timeout: 600, { kernelDestinationCount() == 0 }) { f.keepalivedStopSeconds = Date().timeIntervalSince(t0) }
+        k.signal(SIGTERM)
+        var last = -1
+        let emptied = pollUntil(timeout: 900) {
+            let n = kernelDestinationCount()
+            if n != last && n % 1000 == 0 { progress("  \(n) destinations left after \(String(format: "%.1f", Date().timeIntervalSince(t0))) s") }
+            last = n
+            return n <= 0
+        }
+        if emptied { f.keepalivedStopSeconds = Date().timeIntervalSince(t0) }
+        progress("keepalived stop: \(emptied ? String(format: "%.3f s", f.keepalivedStopSeconds!) : "table not emptied") (process \(k.isRunning ? "still running" : "exited"))")
+        if k.isRunning {
+            for file in ["c.pid", "k.pid"] {
+                if let t = try? String(contentsOfFile: "\(dir)/\(file)", encoding: .utf8),
+                   let p = Int32(t.trimmingCharacters(in: .whitespacesAndNewlines)) { kill(p, SIGKILL) }
+            }
+            k.stop(grace: 10)
+        }
         try Ipvsadm.clear()
 
         // keepalived's netlink sends, counted once more under strace (not timed).
-        if size == .full, FileManager.default.isExecutableFile(atPath: "/usr/bin/strace") {
+        if size != .smoke, FileManager.default.isExecutableFile(atPath: "/usr/bin/strace") {
             for t in config.trackFiles { try "0\n".write(toFile: t.file!, atomically: false, encoding: .utf8) }
             let trace = "\(dir)/strace.out"
             let s = try Spawned(["/usr/bin/strace", "-f", "-qq", "-e", "trace=sendmsg,sendto", "-o", trace,
                                  "/usr/sbin/keepalived", "-n", "-C", "-l", "-f", conf, "-p", "\(dir)/k2.pid", "-c", "\(dir)/c2.pid"],
                                 outputFile: "\(dir)/keepalived-strace.log")
-            if waitUntil(timeout: 900, { kernelDestinationCount() >= total }) {
+            if pollUntil(timeout: 900, { kernelDestinationCount() >= total }) {
                 usleep(500_000)
                 let lines = (try? String(contentsOfFile: trace, encoding: .utf8))?.split(separator: "\n") ?? []
                 f.keepalivedNetlinkSends = lines.filter { $0.contains("AF_NETLINK") || $0.contains("nl_family") }.count
             }
-            s.stop(grace: 600)
+            progress("keepalived under strace: \(f.keepalivedNetlinkSends ?? -1) netlink sends")
+            // Only the count was wanted, and its stop under strace is very slow
+            // in the guest: this run's keepalived and its checker child are
+            // killed by their pids, then the table is cleared.
+            for file in ["c2.pid", "k2.pid"] {
+                if let t = try? String(contentsOfFile: "\(dir)/\(file)", encoding: .utf8),
+                   let p = Int32(t.trimmingCharacters(in: .whitespacesAndNewlines)) { kill(p, SIGKILL) }
+            }
+            s.stop(grace: 60)
             try Ipvsadm.clear()
         }
         return f

@@ -22,6 +22,7 @@ var allCases: [SuiteCase] {
         SuiteCase(name: "daemon-sandbox", body: daemonSandbox),
         SuiteCase(name: "netlink-typed-errors", body: typedErrors),
         SuiteCase(name: "sync-daemon", body: syncDaemon),
+        SuiteCase(name: "sync-daemon-follows-vrrp", body: syncDaemonFollowsVRRP),
     ]
 }
 

@@ -363,6 +363,50 @@ func typedErrors(_ s: Suite, _ r: inout CaseResult) throws {
     r.passed = ok
 }
 
+func syncDaemonFollowsVRRP(_ s: Suite, _ r: inout CaseResult) throws {
+    var config = configuration([server("10.170.0.1", 80, [real("10.171.0.1", 80)])])
+    var vi = VRRPInstance(name: "VI_SYNC")
+    vi.interface = "lo"
+    vi.virtualRouterId = 42
+    config.vrrpInstances = [vi]
+    var sd = LVSSyncDaemon(interface: "lo")
+    sd.instance = "VI_SYNC"
+    sd.ttl = 3
+    config.global.lvsSyncDaemon = sd
+    // This process speaks as vrrpd here (root is vrrpd's user; nobody is checkd's).
+    let ours = try DaemonUnderTest(config: config, dir: s.scratch("sync-vrrp"),
+                                   arguments: ["--checkd-user", "nobody", "--vrrpd-user", "root"])
+    try ours.waitStarted()
+    func daemons() throws -> String {
+        try run(["/usr/sbin/ipvsadm", "-L", "--daemon"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+    func state(_ st: Wire.VRRPState) throws -> String {
+        try ours.send(.vrrpStateChange(VRRPStateChange(generation: Generation(1), instance: "VI_SYNC", state: st, priority: 100)))
+        _ = try ours.status()
+        return try daemons()
+    }
+    let atStart = try daemons()
+    let master = try state(.master)
+    let backup = try state(.backup)
+    let other = try { () throws -> String in
+        try ours.send(.vrrpStateChange(VRRPStateChange(generation: Generation(1), instance: "VI_OTHER", state: .master, priority: 100)))
+        _ = try ours.status()
+        return try daemons()
+    }()
+    let ended = ours.stop()
+    let afterStop = try daemons()
+    r.ours = [[atStart], [master], [backup], [other], [afterStop]]
+    var ok = true
+    // The sync id is the instance's VRID (42) when lvs_sync_daemon gives none.
+    if !atStart.isEmpty { r.details.append("running before any VRRP state: \(atStart)"); ok = false }
+    if !master.hasPrefix("master sync daemon (mcast=lo, syncid=42,") || master.contains("backup") { r.details.append("MASTER: \(master)"); ok = false }
+    if !backup.hasPrefix("backup sync daemon (mcast=lo, syncid=42,") || backup.contains("master") { r.details.append("BACKUP: \(backup)"); ok = false }
+    if other != backup { r.details.append("another instance's state changed it: \(other)"); ok = false }
+    if !afterStop.isEmpty { r.details.append("still running after stop: \(afterStop)"); ok = false }
+    if ended != "exit 0" { r.details.append("ended with \(ended)"); ok = false }
+    r.passed = ok
+}
+
 func syncDaemon(_ s: Suite, _ r: inout CaseResult) throws {
     let client = try IPVSNetlinkClient()
     var ok = true

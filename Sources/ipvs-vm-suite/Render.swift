@@ -15,6 +15,16 @@ enum Render {
             out += l + "\n"
         }
         if g.lvsFlush { out += "  lvs_flush\n" }
+        if let d = g.lvsSyncDaemon {
+            var l = "  lvs_sync_daemon \(d.interface)"
+            if let i = d.instance { l += " \(i)" }
+            if let id = d.syncid { l += " id \(id)" }
+            if let m = d.maxlen { l += " maxlen \(m)" }
+            if d.port != 8848 { l += " port \(d.port)" }
+            if let t = d.ttl { l += " ttl \(t)" }
+            if let gr = d.group { l += " group \(gr)" }
+            out += l + "\n"
+        }
         switch g.lvsFlushOnStop {
         case nil: break
         case .all?: out += "  lvs_flush_onstop\n"
@@ -28,6 +38,12 @@ enum Render {
             out += "virtual_server_group \(grp.name) {\n"
             for e in grp.entries { out += "  \(entry(e))\n" }
             out += "}\n"
+        }
+        for vi in c.vrrpInstances {
+            // The least a vrrp_instance needs (the applier only reads its name and VRID).
+            out += "vrrp_instance \(vi.name) {\n  state BACKUP\n  interface \(vi.interface ?? "lo")\n"
+            out += "  virtual_router_id \(vi.virtualRouterId ?? 1)\n  priority 100\n"
+            out += "  virtual_ipaddress {\n    192.0.2.250/32\n  }\n}\n"
         }
         for vs in c.virtualServers { out += virtualServer(vs) }
         return out

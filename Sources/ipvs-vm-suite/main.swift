@@ -17,6 +17,10 @@ while let a = argv.popFirst() {
     case "--only": if let n = argv.popFirst() { only.append(n) }
     case "--bench-smoke": benchMode = .smoke
     case "--bench": benchMode = .full
+    case "--bench-size":
+        // --bench-size SERVICES,FLIPS (for trying sizes between smoke and full)
+        let parts = (argv.popFirst() ?? "").split(separator: ",").compactMap { Int($0) }
+        if parts.count == 2 { benchMode = .custom(services: parts[0], flips: parts[1]) }
     case "--no-cases": only = ["-"]
     default:
         FileHandle.standardError.write("ipvs-vm-suite: unknown argument \(a)\n".data(using: .utf8)!)

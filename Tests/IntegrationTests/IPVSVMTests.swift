@@ -16,7 +16,7 @@ enum IPVSResults {
         "parity-groups", "parity-sorry-and-quorum-at-start", "parity-lvs-timeouts", "parity-kernel-refusals",
         "verdicts-down-inhibit-weight", "verdicts-quorum-hysteresis-sorry", "verdicts-alpha-start-and-recovery",
         "reload-keeps-unchanged-services", "hostile-verdicts-refused", "restart-over-stale-table",
-        "flush-at-start-and-stop", "stop-with-dont-release-ipvs", "daemon-sandbox", "netlink-typed-errors", "sync-daemon",
+        "flush-at-start-and-stop", "stop-with-dont-release-ipvs", "daemon-sandbox", "netlink-typed-errors", "sync-daemon", "sync-daemon-follows-vrrp",
     ]
 
     static var stageRan: Bool { FileManager.default.fileExists(atPath: directory.appendingPathComponent(".stage-started").path) }
