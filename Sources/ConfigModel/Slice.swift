@@ -39,6 +39,13 @@ extension CompiledConfig {
             // weight (misc_dynamic, a weighted FILE_CHECK and its track_file)
             // bound what checkd's verdicts may ask for.
             c.trackFiles = config.trackFiles
+            // The sync daemon's id defaults to its VRRP instance's VRID; the
+            // instances themselves stay out of this slice, so resolve it here.
+            if var sd = c.global.lvsSyncDaemon, sd.syncid == nil, let name = sd.instance,
+               let vrid = config.vrrpInstances.first(where: { $0.name == name })?.virtualRouterId {
+                sd.syncid = Int(vrid)
+                c.global.lvsSyncDaemon = sd
+            }
             c.virtualServers = config.virtualServers.map { vs in
                 var vs = vs
                 vs.quorumUp = nil
