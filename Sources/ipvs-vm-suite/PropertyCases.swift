@@ -29,13 +29,14 @@ final class ClientNamespace {
             if r.status != 0 { throw TestFailure("\(c): \(r.stderr)") }
         }
     }
-    /// Connection attempts: IPVS counts each at its first packet, so they
-    /// are cut short rather than waited for.
+    /// Connection attempts: IPVS counts each at its first packet, so one
+    /// process opens them all without waiting (non-blocking connects send
+    /// their SYN at once; no reply comes back through IPVS here).
     func connect(_ address: String, _ port: UInt16, times: Int) {
-        for _ in 0..<times {
-            _ = try? run(["/usr/bin/ip", "netns", "exec", name, "/usr/bin/timeout", "0.3", "/bin/bash", "-c",
-                          "exec 3<>/dev/tcp/\(address)/\(port)"], timeout: 5)
-        }
+        let script = "import socket,sys,time\nkeep=[]\nfor i in range(int(sys.argv[3])):\n"
+            + "  s=socket.socket(); s.setblocking(False); s.connect_ex((sys.argv[1], int(sys.argv[2]))); keep.append(s)\n"
+            + "time.sleep(0.2)\n"
+        _ = try? run(["/usr/bin/ip", "netns", "exec", name, "/usr/bin/python3", "-c", script, address, "\(port)", "\(times)"], timeout: 60)
     }
     func remove() {
         _ = try? run(["/usr/bin/ip", "link", "del", "kav0"])
