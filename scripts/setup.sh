@@ -13,6 +13,7 @@ pkgs=(
   pkg-config libnl-3-dev libnl-genl-3-dev libnl-route-3-dev libssl-dev libcap-dev libseccomp-dev
   keepalived iproute2 ipvsadm openssl curl tcpdump dnsmasq-base procps psmisc util-linux
   systemd hyperfine time
+  python3-aiosmtpd python3-dnslib
   qemu-system-x86 linux-image-amd64 busybox-static
 )
 missing=()
@@ -43,5 +44,15 @@ fi
 for u in keepalived-vrrpd keepalived-checkd keepalived-ipvs keepalived-kaconf; do
   id -u "$u" >/dev/null 2>&1 || useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin "$u"
 done
+
+# PING_CHECK uses unprivileged ICMP datagram sockets: checkd's group must be in
+# net.ipv4.ping_group_range (widened to include it, never narrowed).
+g=$(id -g keepalived-checkd)
+read -r lo hi < /proc/sys/net/ipv4/ping_group_range
+if [ "$lo" -gt "$g" ] || [ "$hi" -lt "$g" ]; then
+  [ "$lo" -gt "$g" ] && lo=0
+  [ "$hi" -lt "$g" ] && hi=$g
+  sysctl -qw net.ipv4.ping_group_range="$lo $hi"
+fi
 
 echo "setup: ok"

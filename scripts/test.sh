@@ -24,7 +24,7 @@ for stage in scripts/test.d/*.sh; do
 done
 
 echo "== swift test"
-swift test --skip-build 2>&1 | tee test-out/swift-test.log | grep -vE '^(◇|↳|✔ Test [a-zA-Z].* passed)' 
+swift test --skip-build 2>&1 | tee test-out/swift-test.log | grep -vE '^(◇|↳|✔ Test [a-zA-Z].* passed|(✔|✘) Test run with)'
 [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
 grep -E '^(✔|✘) Test run with' test-out/swift-test.log | tail -n 1
 exit $status

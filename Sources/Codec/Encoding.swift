@@ -2,10 +2,28 @@
 // into one shared buffer; container counts are patched as entries are added,
 // container byte lengths are filled in by one pass at the end (`finish`).
 
+/// Key-table indexes for one CodingKey type, by the key's byte. Only for key
+/// types of at most one byte (the synthesized `CodingKeys` enums): such a
+/// value is entirely its byte, so the byte identifies the key and its
+/// `stringValue` need not be hashed again for every field written.
+final class KeySlots {
+    var index = [Int32](repeating: -1, count: 256)
+}
+
 final class EncodingSink {
     var body: [UInt8] = []
     var keys: [String] = []
     var keyIndex: [String: Int] = [:]
+    var slotTables: [ObjectIdentifier: KeySlots] = [:]
+
+    func slots<Key: CodingKey>(for type: Key.Type) -> KeySlots? {
+        guard MemoryLayout<Key>.size <= 1 else { return nil }
+        let id = ObjectIdentifier(type)
+        if let t = slotTables[id] { return t }
+        let t = KeySlots()
+        slotTables[id] = t
+        return t
+    }
 
     init() { body.reserveCapacity(256) }
 
@@ -33,7 +51,7 @@ final class EncodingSink {
         storeU32(c &+ 1, at: i, in: &body)
     }
 
-    func encodeValue<T: Encodable>(_ value: T, path: [any CodingKey]) throws {
+    func encodeValue<T: Encodable>(_ value: T) throws {
         // Fast paths keep the common leaf types out of the generic machinery.
         // (Type identity, not `as?`: an empty [T] casts to [UInt8].)
         if T.self == String.self { writeString(value as! String); return }
@@ -47,7 +65,7 @@ final class EncodingSink {
         if T.self == Int32.self { writeInt(Int64(value as! Int32)); return }
         if T.self == Double.self { writeDouble(value as! Double); return }
         let start = body.count
-        let encoder = ValueEncoder(sink: self, codingPath: path)
+        let encoder = ValueEncoder(sink: self)
         try value.encode(to: encoder)
         // A value that wrote nothing (an empty struct) is an empty keyed container.
         if body.count == start { _ = openContainer(.keyed) }
@@ -149,32 +167,56 @@ final class EncodingSink {
     }
 }
 
+// The encoder side keeps no coding path: building one costs an array per
+// value (a third of the encoding time of a large configuration), and the
+// only errors here are a value's own, which name themselves.
 struct ValueEncoder: Encoder {
     let sink: EncodingSink
-    var codingPath: [any CodingKey]
+    var codingPath: [any CodingKey] { [] }
     var userInfo: [CodingUserInfoKey: Any] { [:] }
 
     func container<Key: CodingKey>(keyedBy type: Key.Type) -> KeyedEncodingContainer<Key> {
-        KeyedEncodingContainer(KeyedWriter<Key>(sink: sink, header: sink.openContainer(.keyed), codingPath: codingPath))
+        KeyedEncodingContainer(KeyedWriter<Key>(sink: sink, header: sink.openContainer(.keyed)))
     }
 
     func unkeyedContainer() -> any UnkeyedEncodingContainer {
-        UnkeyedWriter(sink: sink, header: sink.openContainer(.unkeyed), codingPath: codingPath)
+        UnkeyedWriter(sink: sink, header: sink.openContainer(.unkeyed))
     }
 
     func singleValueContainer() -> any SingleValueEncodingContainer {
-        SingleWriter(sink: sink, codingPath: codingPath)
+        SingleWriter(sink: sink)
     }
 }
 
 struct KeyedWriter<Key: CodingKey>: KeyedEncodingContainerProtocol {
     let sink: EncodingSink
     let header: Int
-    var codingPath: [any CodingKey]
+    /// Key-table indexes of this Key type, by the key's one-byte value (see KeySlots).
+    let slots: KeySlots?
+    var codingPath: [any CodingKey] { [] }
+
+    init(sink: EncodingSink, header: Int) {
+        self.sink = sink
+        self.header = header
+        slots = sink.slots(for: Key.self)
+    }
 
     private func entry(_ key: Key) {
         sink.bumpCount(header)
-        appendVarint(sink.key(key), to: &sink.body)
+        let index: Int
+        if let slots {
+            let byte = withUnsafeBytes(of: key) { $0.first ?? 0 }
+            let cached = slots.index[Int(byte)]
+            if cached >= 0 {
+                index = Int(cached)
+            } else {
+                index = Int(sink.key(key))
+                slots.index[Int(byte)] = Int32(index)
+            }
+        } else {
+            index = Int(sink.key(key))
+        }
+        appendVarint(UInt64(index), to: &sink.body)
     }
 
     mutating func encodeNil(forKey key: Key) throws { entry(key); sink.body.append(Tag.null.rawValue) }
@@ -194,25 +236,24 @@ struct KeyedWriter<Key: CodingKey>: KeyedEncodingContainerProtocol {
     mutating func encode(_ value: UInt64, forKey key: Key) throws { entry(key); sink.writeUInt(value) }
     mutating func encode<T: Encodable>(_ value: T, forKey key: Key) throws {
         entry(key)
-        try sink.encodeValue(value, path: codingPath + [key])
+        try sink.encodeValue(value)
     }
 
     mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type,
                                                         forKey key: Key) -> KeyedEncodingContainer<NestedKey> {
         entry(key)
-        return KeyedEncodingContainer(KeyedWriter<NestedKey>(sink: sink, header: sink.openContainer(.keyed),
-                                                             codingPath: codingPath + [key]))
+        return KeyedEncodingContainer(KeyedWriter<NestedKey>(sink: sink, header: sink.openContainer(.keyed)))
     }
 
     mutating func nestedUnkeyedContainer(forKey key: Key) -> any UnkeyedEncodingContainer {
         entry(key)
-        return UnkeyedWriter(sink: sink, header: sink.openContainer(.unkeyed), codingPath: codingPath + [key])
+        return UnkeyedWriter(sink: sink, header: sink.openContainer(.unkeyed))
     }
 
     mutating func superEncoder() -> any Encoder { superEncoder(forKey: Key(stringValue: "super")!) }
     mutating func superEncoder(forKey key: Key) -> any Encoder {
         entry(key)
-        return ValueEncoder(sink: sink, codingPath: codingPath + [key])
+        return ValueEncoder(sink: sink)
     }
 }
 
@@ -227,13 +268,12 @@ struct IndexKey: CodingKey {
 struct UnkeyedWriter: UnkeyedEncodingContainer {
     let sink: EncodingSink
     let header: Int
-    var codingPath: [any CodingKey]
+    var codingPath: [any CodingKey] { [] }
     var count: Int = 0
 
-    init(sink: EncodingSink, header: Int, codingPath: [any CodingKey]) {
+    init(sink: EncodingSink, header: Int) {
         self.sink = sink
         self.header = header
-        self.codingPath = codingPath
     }
 
     private mutating func element() {
@@ -257,33 +297,29 @@ struct UnkeyedWriter: UnkeyedEncodingContainer {
     mutating func encode(_ value: UInt32) throws { element(); sink.writeUInt(UInt64(value)) }
     mutating func encode(_ value: UInt64) throws { element(); sink.writeUInt(value) }
     mutating func encode<T: Encodable>(_ value: T) throws {
-        let path = codingPath + [IndexKey(count)]
         element()
-        try sink.encodeValue(value, path: path)
+        try sink.encodeValue(value)
     }
 
     mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type) -> KeyedEncodingContainer<NestedKey> {
-        let path = codingPath + [IndexKey(count)]
         element()
-        return KeyedEncodingContainer(KeyedWriter<NestedKey>(sink: sink, header: sink.openContainer(.keyed), codingPath: path))
+        return KeyedEncodingContainer(KeyedWriter<NestedKey>(sink: sink, header: sink.openContainer(.keyed)))
     }
 
     mutating func nestedUnkeyedContainer() -> any UnkeyedEncodingContainer {
-        let path = codingPath + [IndexKey(count)]
         element()
-        return UnkeyedWriter(sink: sink, header: sink.openContainer(.unkeyed), codingPath: path)
+        return UnkeyedWriter(sink: sink, header: sink.openContainer(.unkeyed))
     }
 
     mutating func superEncoder() -> any Encoder {
-        let path = codingPath + [IndexKey(count)]
         element()
-        return ValueEncoder(sink: sink, codingPath: path)
+        return ValueEncoder(sink: sink)
     }
 }
 
 struct SingleWriter: SingleValueEncodingContainer {
     let sink: EncodingSink
-    var codingPath: [any CodingKey]
+    var codingPath: [any CodingKey] { [] }
 
     mutating func encodeNil() throws { sink.body.append(Tag.null.rawValue) }
     mutating func encode(_ value: Bool) throws { sink.body.append(value ? Tag.true.rawValue : Tag.false.rawValue) }
@@ -300,5 +336,5 @@ struct SingleWriter: SingleValueEncodingContainer {
     mutating func encode(_ value: UInt16) throws { sink.writeUInt(UInt64(value)) }
     mutating func encode(_ value: UInt32) throws { sink.writeUInt(UInt64(value)) }
     mutating func encode(_ value: UInt64) throws { sink.writeUInt(value) }
-    mutating func encode<T: Encodable>(_ value: T) throws { try sink.encodeValue(value, path: codingPath) }
+    mutating func encode<T: Encodable>(_ value: T) throws { try sink.encodeValue(value) }
 }

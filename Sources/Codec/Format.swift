@@ -90,7 +90,7 @@ public enum Codec {
     public static func encode<T: Encodable>(_ value: T) throws(CodecError) -> [UInt8] {
         let sink = EncodingSink()
         do {
-            try sink.encodeValue(value, path: [])
+            try sink.encodeValue(value)
         } catch let e as CodecError {
             throw e
         } catch {

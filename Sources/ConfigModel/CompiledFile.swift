@@ -35,14 +35,18 @@ extension CompiledConfig {
 
     /// The file's bytes: header, then the encoded document.
     public func serialized() throws(CodecError) -> [UInt8] {
+        let (header, body) = try serializedParts()
+        return header + body
+    }
+
+    /// The header and the document apart, so a large file can be written
+    /// without first copying both into one buffer.
+    public func serializedParts() throws(CodecError) -> (header: [UInt8], body: [UInt8]) {
         let body = try Codec.encode(self)
-        var out: [UInt8] = []
-        out.reserveCapacity(body.count + CompiledConfig.headerSize)
-        out += CompiledConfig.magic
+        var header = CompiledConfig.magic
         let v = CompiledConfig.formatVersion
-        for shift in stride(from: 0, to: 32, by: 8) { out.append(UInt8(truncatingIfNeeded: v >> UInt32(shift))) }
-        out += body
-        return out
+        for shift in stride(from: 0, to: 32, by: 8) { header.append(UInt8(truncatingIfNeeded: v >> UInt32(shift))) }
+        return (header, body)
     }
 
     /// Reads a compiled file, refusing other format versions and damaged files.

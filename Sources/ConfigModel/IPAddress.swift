@@ -12,13 +12,15 @@ public struct IPv4Address: Hashable, Sendable, Comparable, Codable, CustomString
 
     /// Dotted quad, four decimal parts 0...255, no leading '+', no empty part.
     public init?(_ text: some StringProtocol) {
-        var parts: [UInt32] = []
+        var value: UInt32 = 0
+        var parts = 0
         var current: UInt32 = 0
         var digits = 0
         for u in text.utf8 {
             if u == UInt8(ascii: ".") {
-                guard digits > 0, parts.count < 3 else { return nil }
-                parts.append(current)
+                guard digits > 0, parts < 3 else { return nil }
+                value = value << 8 | current
+                parts += 1
                 current = 0
                 digits = 0
             } else if u >= 0x30 && u <= 0x39 {
@@ -29,17 +31,30 @@ public struct IPv4Address: Hashable, Sendable, Comparable, Codable, CustomString
                 return nil
             }
         }
-        guard digits > 0, parts.count == 3 else { return nil }
-        parts.append(current)
-        value = parts[0] << 24 | parts[1] << 16 | parts[2] << 8 | parts[3]
+        guard digits > 0, parts == 3 else { return nil }
+        self.value = value << 8 | current
     }
 
     public var bytes: [UInt8] {
         [UInt8(value >> 24), UInt8(truncatingIfNeeded: value >> 16), UInt8(truncatingIfNeeded: value >> 8), UInt8(truncatingIfNeeded: value)]
     }
 
+    /// Dotted quad, written byte by byte (every address of a large
+    /// configuration is printed into the compiled file).
     public var description: String {
-        "\(value >> 24).\((value >> 16) & 0xff).\((value >> 8) & 0xff).\(value & 0xff)"
+        var buf: (UInt64, UInt64) = (0, 0)
+        return withUnsafeMutableBytes(of: &buf) { raw in
+            var n = 0
+            for shift in stride(from: 24, through: 0, by: -8) {
+                let octet = Int((value >> UInt32(shift)) & 0xff)
+                if octet >= 100 { raw[n] = UInt8(48 + octet / 100); n += 1 }
+                if octet >= 10 { raw[n] = UInt8(48 + octet / 10 % 10); n += 1 }
+                raw[n] = UInt8(48 + octet % 10)
+                n += 1
+                if shift > 0 { raw[n] = 46; n += 1 }
+            }
+            return String(decoding: raw[0..<n], as: UTF8.self)
+        }
     }
 
     public var isMulticast: Bool { value >> 28 == 0xE }

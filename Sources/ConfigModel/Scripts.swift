@@ -17,47 +17,58 @@ public struct ScriptUse: Hashable, Sendable {
 extension KeepalivedConfiguration {
     /// Calls `body` for every script, in a fixed order, letting it change each one.
     public mutating func visitScripts(_ body: (inout Script, ScriptUse) -> Void) {
-        func visit(_ s: inout Script?, _ kind: ScriptUse.Kind, _ owner: String, _ p: Program?) {
-            guard var v = s else { return }
-            body(&v, ScriptUse(kind: kind, owner: owner, program: p))
-            s = v
+        // Owner names are built only for scripts that exist: a configuration
+        // may have 100,000 real servers and a handful of scripts.
+        func visit(_ s: inout Script?, _ kind: ScriptUse.Kind, _ owner: @autoclosure () -> String, _ p: Program?) {
+            guard s != nil else { return }
+            body(&s!, ScriptUse(kind: kind, owner: owner(), program: p))
         }
         visit(&global.startupScript, .startup, "startup_script", nil)
         visit(&global.shutdownScript, .shutdown, "shutdown_script", nil)
         visit(&global.notifyFifoScript, .fifoScript, "notify_fifo_script", nil)
         visit(&global.vrrpNotifyFifoScript, .fifoScript, "vrrp_notify_fifo_script", .vrrpd)
         visit(&global.lvsNotifyFifoScript, .fifoScript, "lvs_notify_fifo_script", .checkd)
-        for i in vrrpScripts.indices {
-            visit(&vrrpScripts[i].script, .trackScript, "script of vrrp_script \(vrrpScripts[i].name)", .vrrpd)
+        for i in vrrpScripts.indices where vrrpScripts[i].script != nil {
+            let name = vrrpScripts[i].name
+            visit(&vrrpScripts[i].script, .trackScript, "script of vrrp_script \(name)", .vrrpd)
         }
         for i in vrrpSyncGroups.indices {
-            let o = "of vrrp_sync_group \(vrrpSyncGroups[i].name)"
-            visit(&vrrpSyncGroups[i].notifyMaster, .notify, "notify_master \(o)", .vrrpd)
-            visit(&vrrpSyncGroups[i].notifyBackup, .notify, "notify_backup \(o)", .vrrpd)
-            visit(&vrrpSyncGroups[i].notifyFault, .notify, "notify_fault \(o)", .vrrpd)
-            visit(&vrrpSyncGroups[i].notifyStop, .notify, "notify_stop \(o)", .vrrpd)
-            visit(&vrrpSyncGroups[i].notify, .notify, "notify \(o)", .vrrpd)
+            let name = vrrpSyncGroups[i].name
+            visit(&vrrpSyncGroups[i].notifyMaster, .notify, "notify_master of vrrp_sync_group \(name)", .vrrpd)
+            visit(&vrrpSyncGroups[i].notifyBackup, .notify, "notify_backup of vrrp_sync_group \(name)", .vrrpd)
+            visit(&vrrpSyncGroups[i].notifyFault, .notify, "notify_fault of vrrp_sync_group \(name)", .vrrpd)
+            visit(&vrrpSyncGroups[i].notifyStop, .notify, "notify_stop of vrrp_sync_group \(name)", .vrrpd)
+            visit(&vrrpSyncGroups[i].notify, .notify, "notify of vrrp_sync_group \(name)", .vrrpd)
         }
         for i in vrrpInstances.indices {
-            let o = "of vrrp_instance \(vrrpInstances[i].name)"
-            visit(&vrrpInstances[i].notifyMaster, .notify, "notify_master \(o)", .vrrpd)
-            visit(&vrrpInstances[i].notifyBackup, .notify, "notify_backup \(o)", .vrrpd)
-            visit(&vrrpInstances[i].notifyFault, .notify, "notify_fault \(o)", .vrrpd)
-            visit(&vrrpInstances[i].notifyStop, .notify, "notify_stop \(o)", .vrrpd)
-            visit(&vrrpInstances[i].notifyDeleted, .notify, "notify_deleted \(o)", .vrrpd)
-            visit(&vrrpInstances[i].notify, .notify, "notify \(o)", .vrrpd)
-            visit(&vrrpInstances[i].notifyMasterRxLowerPri, .notify, "notify_master_rx_lower_pri \(o)", .vrrpd)
+            let vi = vrrpInstances[i]
+            guard vi.notifyMaster != nil || vi.notifyBackup != nil || vi.notifyFault != nil || vi.notifyStop != nil
+                || vi.notifyDeleted != nil || vi.notify != nil || vi.notifyMasterRxLowerPri != nil else { continue }
+            let name = vi.name
+            visit(&vrrpInstances[i].notifyMaster, .notify, "notify_master of vrrp_instance \(name)", .vrrpd)
+            visit(&vrrpInstances[i].notifyBackup, .notify, "notify_backup of vrrp_instance \(name)", .vrrpd)
+            visit(&vrrpInstances[i].notifyFault, .notify, "notify_fault of vrrp_instance \(name)", .vrrpd)
+            visit(&vrrpInstances[i].notifyStop, .notify, "notify_stop of vrrp_instance \(name)", .vrrpd)
+            visit(&vrrpInstances[i].notifyDeleted, .notify, "notify_deleted of vrrp_instance \(name)", .vrrpd)
+            visit(&vrrpInstances[i].notify, .notify, "notify of vrrp_instance \(name)", .vrrpd)
+            visit(&vrrpInstances[i].notifyMasterRxLowerPri, .notify, "notify_master_rx_lower_pri of vrrp_instance \(name)", .vrrpd)
         }
         for v in virtualServers.indices {
-            let vsName = "virtual_server \(virtualServers[v].address)"
+            let vs = virtualServers[v]
+            let hasScripts = vs.quorumUp != nil || vs.quorumDown != nil || vs.realServers.contains { rs in
+                rs.notifyUp != nil || rs.notifyDown != nil || rs.checkers.contains { if case .misc = $0 { return true }; return false }
+            }
+            guard hasScripts else { continue }
+            let vsName = "virtual_server \(vs.address)"
             visit(&virtualServers[v].quorumUp, .quorum, "quorum_up of \(vsName)", .checkd)
             visit(&virtualServers[v].quorumDown, .quorum, "quorum_down of \(vsName)", .checkd)
-            for r in virtualServers[v].realServers.indices {
-                let rsName = "real_server \(virtualServers[v].realServers[r].address) of \(vsName)"
+            for r in vs.realServers.indices {
+                let rs = vs.realServers[r]
+                let rsName = "real_server \(rs.address) of \(vsName)"
                 visit(&virtualServers[v].realServers[r].notifyUp, .realServerNotify, "notify_up of \(rsName)", .checkd)
                 visit(&virtualServers[v].realServers[r].notifyDown, .realServerNotify, "notify_down of \(rsName)", .checkd)
-                for c in virtualServers[v].realServers[r].checkers.indices {
-                    guard case .misc(var m) = virtualServers[v].realServers[r].checkers[c] else { continue }
+                for c in rs.checkers.indices {
+                    guard case .misc(var m) = rs.checkers[c], m.miscPath != nil else { continue }
                     visit(&m.miscPath, .miscCheck, "misc_path of MISC_CHECK of \(rsName)", .checkd)
                     virtualServers[v].realServers[r].checkers[c] = .misc(m)
                 }
@@ -65,11 +76,53 @@ extension KeepalivedConfiguration {
         }
     }
 
+    /// Calls `body` for every script, in the same order as `visitScripts`,
+    /// without changing (or copying) the configuration.
+    public func forEachScript(_ body: (Script, ScriptUse) -> Void) {
+        func visit(_ s: Script?, _ kind: ScriptUse.Kind, _ owner: @autoclosure () -> String, _ p: Program?) {
+            guard let s else { return }
+            body(s, ScriptUse(kind: kind, owner: owner(), program: p))
+        }
+        visit(global.startupScript, .startup, "startup_script", nil)
+        visit(global.shutdownScript, .shutdown, "shutdown_script", nil)
+        visit(global.notifyFifoScript, .fifoScript, "notify_fifo_script", nil)
+        visit(global.vrrpNotifyFifoScript, .fifoScript, "vrrp_notify_fifo_script", .vrrpd)
+        visit(global.lvsNotifyFifoScript, .fifoScript, "lvs_notify_fifo_script", .checkd)
+        for s in vrrpScripts { visit(s.script, .trackScript, "script of vrrp_script \(s.name)", .vrrpd) }
+        for g in vrrpSyncGroups {
+            visit(g.notifyMaster, .notify, "notify_master of vrrp_sync_group \(g.name)", .vrrpd)
+            visit(g.notifyBackup, .notify, "notify_backup of vrrp_sync_group \(g.name)", .vrrpd)
+            visit(g.notifyFault, .notify, "notify_fault of vrrp_sync_group \(g.name)", .vrrpd)
+            visit(g.notifyStop, .notify, "notify_stop of vrrp_sync_group \(g.name)", .vrrpd)
+            visit(g.notify, .notify, "notify of vrrp_sync_group \(g.name)", .vrrpd)
+        }
+        for vi in vrrpInstances {
+            visit(vi.notifyMaster, .notify, "notify_master of vrrp_instance \(vi.name)", .vrrpd)
+            visit(vi.notifyBackup, .notify, "notify_backup of vrrp_instance \(vi.name)", .vrrpd)
+            visit(vi.notifyFault, .notify, "notify_fault of vrrp_instance \(vi.name)", .vrrpd)
+            visit(vi.notifyStop, .notify, "notify_stop of vrrp_instance \(vi.name)", .vrrpd)
+            visit(vi.notifyDeleted, .notify, "notify_deleted of vrrp_instance \(vi.name)", .vrrpd)
+            visit(vi.notify, .notify, "notify of vrrp_instance \(vi.name)", .vrrpd)
+            visit(vi.notifyMasterRxLowerPri, .notify, "notify_master_rx_lower_pri of vrrp_instance \(vi.name)", .vrrpd)
+        }
+        for vs in virtualServers {
+            visit(vs.quorumUp, .quorum, "quorum_up of virtual_server \(vs.address)", .checkd)
+            visit(vs.quorumDown, .quorum, "quorum_down of virtual_server \(vs.address)", .checkd)
+            for rs in vs.realServers {
+                visit(rs.notifyUp, .realServerNotify, "notify_up of real_server \(rs.address) of virtual_server \(vs.address)", .checkd)
+                visit(rs.notifyDown, .realServerNotify, "notify_down of real_server \(rs.address) of virtual_server \(vs.address)", .checkd)
+                for c in rs.checkers {
+                    guard case .misc(let m) = c else { continue }
+                    visit(m.miscPath, .miscCheck, "misc_path of MISC_CHECK of real_server \(rs.address) of virtual_server \(vs.address)", .checkd)
+                }
+            }
+        }
+    }
+
     /// Every script with where it is used, in visiting order.
     public var allScripts: [(Script, ScriptUse)] {
-        var copy = self
         var out: [(Script, ScriptUse)] = []
-        copy.visitScripts { s, use in out.append((s, use)) }
+        forEachScript { s, use in out.append((s, use)) }
         return out
     }
 }

@@ -71,7 +71,7 @@ extension CompiledConfig {
         if program != .vrrpd { c.global.vrrpNotifyFifoScript = nil }
         if program != .checkd { c.global.lvsNotifyFifoScript = nil }
         var keep = Set<ScriptID>()
-        c.visitScripts { s, _ in keep.insert(s.id) }
+        c.forEachScript { s, _ in keep.insert(s.id) }
         out.config = c
         out.scripts = scripts.filter { keep.contains($0.id) }
         return out

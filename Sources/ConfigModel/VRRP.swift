@@ -215,6 +215,7 @@ public struct VRRPInstance: Hashable, Sendable, Codable {
     public var unicastTtl: UInt8 = 255
     /// nil: global `vrrp_version` (IPv6 instances are always 3).
     public var version: Int?
+    /// 100 when not configured, 255 (address owner) with `state MASTER`, as keepalived 2.2.7.
     public var priority: UInt8 = 100
     public var advertInt = Interval.seconds(1)
     public var virtualIpaddress: [AddressEntry] = []

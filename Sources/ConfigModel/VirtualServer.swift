@@ -246,7 +246,9 @@ public struct BFDCheck: Hashable, Sendable, Codable {
     public init() {}
 }
 
-public enum Checker: Hashable, Sendable, Codable {
+// indirect: a checker is stored boxed, so a real server's checker list costs
+// its own payload, not the largest checker's.
+public indirect enum Checker: Hashable, Sendable, Codable {
     case tcp(CheckerCommon)
     case http(HTTPCheck)
     case ssl(HTTPCheck)

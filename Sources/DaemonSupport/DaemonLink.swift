@@ -41,8 +41,14 @@ public final class DaemonLink {
     /// Set to stop answering the watchdog (test programs simulate a hang with it).
     public var answersWatchdog = true
 
-    public init(program: ProgramName, fd: Int32, reactor: Reactor, logger: Logger) throws(SysError) {
+    /// Who is at the other end, for the log: keepalived, or, for a daemon
+    /// running alone, its ka-script-host.
+    let peerName: String
+
+    public init(program: ProgramName, fd: Int32, reactor: Reactor, logger: Logger,
+                peerName: String = "the supervisor") throws(SysError) {
         self.program = program
+        self.peerName = peerName
         self.reactor = reactor
         self.logger = logger
         let socket = Descriptor(owning: fd)
@@ -117,10 +123,15 @@ public final class DaemonLink {
         try? reactor.modify(watch, events: channel.wantsWrite ? [.readable, .writable] : .readable)
     }
 
-    /// The supervisor is gone: a daemon does not outlive it.
+    /// keepalived's "program error" status: not a permanent failure, so a
+    /// supervisor that is still there replaces the daemon.
+    public static let lostSupervisorStatus: Int32 = 70
+
+    /// The supervisor is gone (or closed the channel): a daemon does not
+    /// outlive it, and does not go on unsupervised.
     private func lost(_ why: String) {
-        logger.critical("lost the supervisor (\(why)): exiting")
-        exit(1)
+        logger.critical("lost \(peerName) (\(why)): exiting")
+        exit(DaemonLink.lostSupervisorStatus)
     }
 
     private func handle(_ m: Message) {

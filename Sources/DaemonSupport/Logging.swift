@@ -38,10 +38,13 @@ public struct LogSettings: Sendable, Equatable {
 
 public enum DaemonLogging {
     nonisolated(unsafe) private static var ident: UnsafeMutablePointer<CChar>?
+    nonisolated(unsafe) public private(set) static var isBootstrapped = false
 
-    /// Installs our handler for every Logger of the process. Call once,
-    /// before the sandbox is entered.
+    /// Installs our handler for every Logger of the process, before the
+    /// sandbox is entered. Only the first call counts (swift-log allows one).
     public static func bootstrap(program: String, _ settings: LogSettings) {
+        guard !isBootstrapped else { return }
+        isBootstrapped = true
         if let facility = settings.syslogFacility {
             // openlog keeps the pointer: it must live for the whole process.
             ident = strdup(program)

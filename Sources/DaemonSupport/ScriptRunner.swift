@@ -25,8 +25,10 @@ public final class ScriptRunner {
 
     /// Starts `job`; `completion` gets the outcome on the reactor thread.
     public func run(_ job: ScriptJob, _ completion: @escaping (ScriptOutcome) -> Void) {
+        // Already that user (a daemon's own script host): nothing to switch, and no right to.
+        let same = job.user.uid == getuid() && job.user.uid == geteuid() && job.user.gid == getgid()
         let spec = SpawnSpec(path: job.argv[0], arguments: job.argv, environment: ScriptRules.environment,
-                             descriptors: [-1, -1, -1], identity: job.user.identity, capabilities: .none,
+                             descriptors: [-1, -1, -1], identity: same ? nil : job.user.identity, capabilities: .none,
                              limitBoundingSet: limitBoundingSet, newProcessGroup: true)
         let child: ChildProcess
         do {

@@ -59,7 +59,7 @@ public enum Compiler {
     public static func compile(file path: String, host: any Host, options: CompileOptions = CompileOptions()) -> CompileResult {
         let diagnostics = Diagnostics()
         let online = host.isOnline && !options.offline
-        let builder = ModelBuilder(diagnostics: diagnostics, host: online ? host : nil)
+        let builder = ModelBuilder(diagnostics: diagnostics, host: host, online: online)
         let configID = options.configID ?? host.nodeName()
         let pre = PreprocessorOptions(configID: configID, checkAllIncludes: options.allConfig)
         ConfigText.parse(file: path, host: host, grammar: KeepalivedGrammar.shared, diagnostics: diagnostics,

@@ -54,10 +54,11 @@ public protocol Host: AnyObject {
     /// The effective uid of the compiling process (script security rules
     /// depend on whether scripts would run as root).
     func effectiveUID() -> UInt32
+    /// Whether `hostName` resolves to an address here (smtp_server by name).
+    func resolves(hostName: String) -> Bool
 }
 
 extension Host {
-    /// Whether `hostName` resolves to an address here (smtp_server by name).
     /// Hosts that cannot resolve names say no.
     public func resolves(hostName: String) -> Bool { false }
 }

@@ -135,9 +135,11 @@ public struct ChildSupervision: Sendable {
         var actions: [SupervisionAction] = []
         let cause: String
         var ranFor: Duration = .zero
+        var killedByUs = false
         switch c.phase {
         case .killing(let p, let reason) where p == pid:
             cause = "\(reason), killed"
+            killedByUs = true
         case .running(let p, let since) where p == pid:
             ranFor = now - since
             cause = status.description
@@ -156,7 +158,7 @@ public struct ChildSupervision: Sendable {
         children[program] = c
         // keepalived: a child that exits with a fatal (1) or configuration (2)
         // status would fail again the same way; stop rather than loop.
-        if case .exited(let s) = status, s == 1 || s == 2 {
+        if !killedByUs, case .exited(let s) = status, s == 1 || s == 2 {
             c.phase = .stopped
             children[program] = c
             return actions + [.terminate(status: s, reason: "\(program) exited with permanent error status \(s): stopping")]
@@ -230,7 +232,9 @@ public struct ChildSupervision: Sendable {
         for c in children.values {
             var t: Instant?
             switch c.phase {
-            case .running: t = min(c.nextHello, c.lastSign + policy.hungAfter)
+            case .running:
+                // While stopping nobody is judged hung; hellos continue.
+                t = stopping ? c.nextHello : min(c.nextHello, c.lastSign + policy.hungAfter)
             case .respawnAt(let at): t = at
             default: t = nil
             }

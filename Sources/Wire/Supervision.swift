@@ -52,6 +52,8 @@ public struct ConfigApplied: Hashable, Sendable, Codable {
 
 /// Supervisor -> daemon: a reload to `generation` has begun; the new slice
 /// follows. From here on the daemon refuses messages of older generations.
+/// Daemon -> its ka-script-host (a daemon running alone, on SIGHUP): read
+/// the configuration file again and hand over the new slice.
 public struct Reload: Hashable, Sendable, Codable {
     public var generation: Generation
     public init(generation: Generation) { self.generation = generation }

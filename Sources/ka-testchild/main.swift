@@ -2,7 +2,8 @@
 // modules (DaemonSupport, Wire, Reactor, Sandbox) so the supervisor's
 // acceptance tests run before, and beside, the real daemons. Not installed.
 //
-// Peers:        the supervisor, over the inherited descriptor (--supervisor-fd).
+// Peers:        the supervisor, over the inherited descriptor (--supervisor-fd);
+//               or, started alone, its peers over named sockets (Daemon.start).
 // User, caps:   those of the daemon it stands in for (its name, or --role):
 //               vrrpd, checkd or ipvs-applier, from ProgramProfile.
 // Policy:       policies/ka-testchild.policy.
@@ -39,65 +40,68 @@ struct TestChild: ParsableCommand {
         let logger = Logger(label: "ka-testchild")
         let control = TestControl(directory: exeDir, role: program.rawValue)
 
+        if let probe {
+            try runProbe(probe, program: program, logger: logger)
+            return
+        }
+        let daemon: Daemon
+        do {
+            daemon = try Daemon.start(program, options: self.daemon, policy: "ka-testchild")
+        } catch {
+            logger.critical("\(error)")
+            throw ExitCode(2)
+        }
+        let child = Child(program: program, daemon: daemon, control: control, logger: logger)
+        if let fd = control.commandFD {
+            try daemon.reactor.watch(fd, for: .readable) { _ in
+                for c in control.readCommands() { child.execute(c) }
+            }
+        }
+        control.event("started pid \(getpid())")
+        try daemon.run(delegate: child)
+    }
+
+    /// Sandboxes itself as `program`, then reports its status or breaks its policy.
+    func runProbe(_ probe: String, program: ProgramName, logger: Logger) throws {
         var profile = ProgramProfile.of(program)
         if let u = daemon.user { profile.user = u }
         let sandbox = SandboxProfile(program: "ka-testchild", user: profile.user, capabilities: profile.capabilities,
                                      policyDirectory: PolicyDirectory.resolve(explicit: daemon.policyDirectory))
+        // The status probe reads its own status after confinement, through a
+        // descriptor opened before it (the policy has no open).
+        let statusFD = probe == "status" ? open("/proc/self/status", O_RDONLY | O_CLOEXEC) : -1
         let report: SandboxReport
         do { report = try Sandbox.enter(sandbox) } catch {
             logger.critical("\(error)")
             throw ExitCode(1)
         }
         logger.info("\(report)")
-
         switch probe {
-        case "status"?:
-            let status = String(decoding: (try? readFile("/proc/self/status")) ?? [], as: UTF8.self)
+        case "status":
+            let status = String(decoding: (try? Descriptor(owning: statusFD).readAll()) ?? [], as: UTF8.self)
             for line in status.split(separator: "\n")
             where ["Uid:", "Gid:", "CapInh:", "CapPrm:", "CapEff:", "CapBnd:", "CapAmb:", "NoNewPrivs:", "Seccomp:"]
                 .contains(where: { line.hasPrefix($0) }) {
                 print(line)
             }
-            return
-        case "forbidden"?:
+        case "forbidden":
             Command.forbidden.perform()
-            return
-        case nil: break
-        case let other?: throw ValidationError("unknown probe '\(other)'")
+        default:
+            throw ValidationError("unknown probe '\(probe)'")
         }
-
-        guard let fd = daemon.supervisorFD else {
-            logger.critical("ka-testchild runs only under the supervisor (--supervisor-fd)")
-            throw ExitCode(2)
-        }
-        let reactor = try Reactor()
-        let link = try DaemonLink(program: program, fd: fd, reactor: reactor, logger: logger)
-        let child = Child(program: program, link: link, control: control, logger: logger)
-        try reactor.handleSignals([SIGTERM, SIGINT, SIGHUP]) { e in
-            logger.info("\(SignalName.of(e.signal)) received: exiting")
-            Glibc.exit(0)
-        }
-        try link.start(delegate: child)
-        if let fd = control.commandFD {
-            try reactor.watch(fd, for: .readable) { _ in
-                for c in control.readCommands() { child.execute(c) }
-            }
-        }
-        control.event("started pid \(getpid())")
-        try reactor.run()
     }
 }
 
 final class Child: DaemonDelegate {
     let program: ProgramName
-    let link: DaemonLink
+    let daemon: Daemon
     let control: TestControl
     let logger: Logger
     var sliceBytes = 0
 
-    init(program: ProgramName, link: DaemonLink, control: TestControl, logger: Logger) {
+    init(program: ProgramName, daemon: Daemon, control: TestControl, logger: Logger) {
         self.program = program
-        self.link = link
+        self.daemon = daemon
         self.control = control
         self.logger = logger
     }
@@ -125,7 +129,7 @@ final class Child: DaemonDelegate {
     func shutdown(_ request: Shutdown) {
         control.event("shutdown \(request.reason.rawValue)")
         logger.info("shutdown requested (\(request.reason.rawValue)): exiting")
-        link.finishShutdown()
+        daemon.finishShutdown()
     }
 
     func received(_ message: Message, from: ProgramName) {
@@ -136,18 +140,18 @@ final class Child: DaemonDelegate {
         control.event("command \(c)")
         switch c {
         case .script(let index, let args):
-            link.runScript(index, arguments: args) { [control] outcome in
+            daemon.runScript(index, arguments: args) { [control] outcome in
                 control.event("script-result \(index) \(outcome)")
             }
         case .mute:
-            link.answersWatchdog = false
+            daemon.answersWatchdog = false
         case .garbage:
             // A record that is not a frame: the supervisor must close this
             // channel (and replace this process), and carry on.
             let junk = Array("this is not a frame".utf8)
-            _ = junk.withUnsafeBytes { send(link.descriptor, $0.baseAddress, $0.count, 0) }
+            if let fd = daemon.supervisorDescriptor { _ = junk.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) } }
         case .vrrp(let name, let state):
-            link.send(.vrrpStateChange(VRRPStateChange(generation: link.running ?? Generation(0), instance: name,
+            daemon.send(.vrrpStateChange(VRRPStateChange(generation: daemon.generation ?? Generation(0), instance: name,
                                                        state: state, priority: 100)))
         default:
             c.perform()

@@ -91,14 +91,14 @@ struct Compile: ParsableCommand {
         for s in result.unactedSections {
             Output.error("warning: \(s) is configured, but no program acts on it yet")
         }
-        let bytes: [UInt8]
+        let parts: (header: [UInt8], body: [UInt8])
         do {
-            bytes = try result.compiled.serialized()
+            parts = try result.compiled.serializedParts()
         } catch {
             Output.error("cannot encode the compiled configuration: \(error)")
             throw ExitCode(1)
         }
-        if let problem = Output.write(bytes, to: output) {
+        if let problem = Output.write([parts.header, parts.body], to: output) {
             Output.error("cannot write \(output): \(problem)")
             throw ExitCode(1)
         }
@@ -156,9 +156,10 @@ enum Output {
     static func put(_ s: String, fd: Int32) {
         var s = s
         s.withUTF8 { buf in
+            guard let base = buf.baseAddress else { return }
             var offset = 0
             while offset < buf.count {
-                let n = Glibc.write(fd, buf.baseAddress! + offset, buf.count - offset)
+                let n = Glibc.write(fd, base + offset, buf.count - offset)
                 if n < 0 { if errno == EINTR { continue }; return }
                 offset += n
             }
@@ -167,23 +168,26 @@ enum Output {
 
     /// Writes `bytes` to a temporary file beside `path`, then renames it into
     /// place, so a reader never sees half a file. Returns a problem or nil.
-    static func write(_ bytes: [UInt8], to path: String) -> String? {
+    static func write(_ chunks: [[UInt8]], to path: String) -> String? {
         let tmp = path + ".tmp.\(getpid())"
         let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else { return String(cString: strerror(errno)) }
-        var offset = 0
-        while offset < bytes.count {
-            let n = bytes.withUnsafeBytes { buf in
-                Glibc.write(fd, buf.baseAddress! + offset, bytes.count - offset)
+        for bytes in chunks {
+            var offset = 0
+            while offset < bytes.count {
+                let n = bytes.withUnsafeBytes { buf -> Int in
+                    guard let base = buf.baseAddress else { return 0 }
+                    return Glibc.write(fd, base + offset, bytes.count - offset)
+                }
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    let e = String(cString: strerror(errno))
+                    close(fd)
+                    unlink(tmp)
+                    return e
+                }
+                offset += n
             }
-            if n < 0 {
-                if errno == EINTR { continue }
-                let e = String(cString: strerror(errno))
-                close(fd)
-                unlink(tmp)
-                return e
-            }
-            offset += n
         }
         if fsync(fd) != 0 || close(fd) != 0 {
             let e = String(cString: strerror(errno))

@@ -20,18 +20,30 @@ struct CompileFailure: Error, CustomStringConvertible {
 struct ConfigCompiler {
     var kaconfPath: String
     var configID: String?
+    /// Where kaconf writes the compiled file (a fresh directory each time).
+    var workDirectory = "/run/keepalived"
     static let timeout: Duration = .seconds(120)
 
     /// The compiled configuration of `path`.
     func compile(_ path: String) throws(CompileFailure) -> CompiledConfig {
-        if let head = try? openDescriptor(path, flags: O_RDONLY).readAll(limit: 4), CompiledConfig.looksCompiledFile(head) {
+        if let head = try? openDescriptor(path, flags: O_RDONLY).readAll(limit: 4), CompiledFile.looksCompiled(head) {
             do {
-                return try CompiledConfig.loadFile(from: readFile(path, limit: 1 << 30))
+                return try CompiledFile.load(path)
             } catch {
                 throw CompileFailure(summary: "\(path): \(error)", diagnostics: [])
             }
         }
-        var args = [kaconfPath, "compile", path, "-o", "/dev/stdout"]
+        // kaconf writes its output beside the target and renames it into
+        // place, so it gets a directory of its own: root's, group-writable
+        // for kaconf's group only. We read the result with
+        // CAP_DAC_READ_SEARCH and remove it as the directory's owner.
+        let dir = try compileDirectory()
+        defer {
+            _ = unlink("\(dir)/compiled.kacf")
+            _ = rmdir(dir)
+        }
+        let output = "\(dir)/compiled.kacf"
+        var args = [kaconfPath, "compile", path, "-o", output]
         if let configID { args += ["--config-id", configID] }
         let r = try run(args)
         let diagnostics = lines(r.stderr)
@@ -40,11 +52,31 @@ struct ConfigCompiler {
             throw CompileFailure(summary: "compiling \(path) failed (kaconf \(why))", diagnostics: diagnostics)
         }
         do {
-            return try CompiledConfig.loadFile(from: r.stdout)
+            return try CompiledFile.load(output)
         } catch {
             throw CompileFailure(summary: "kaconf produced an unreadable compiled configuration: \(error)",
                                  diagnostics: diagnostics)
         }
+    }
+
+    func compileDirectory() throws(CompileFailure) -> String {
+        let user: ResolvedUser
+        do { user = try UserDirectory.resolve(user: ProgramProfile.compilerUser) } catch {
+            throw CompileFailure(summary: "cannot run kaconf: \(error) (scripts/setup.sh creates it)", diagnostics: [])
+        }
+        _ = mkdir(workDirectory, 0o755)
+        var template = Array("\(workDirectory)/compile.XXXXXX".utf8CString)
+        guard let p = mkdtemp(&template) else {
+            throw CompileFailure(summary: "cannot create a directory in \(workDirectory): \(Errno.current)", diagnostics: [])
+        }
+        let dir = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        _ = p
+        guard chown(dir, 0, user.gid) == 0, chmod(dir, 0o770) == 0 else {
+            let e = Errno.current
+            _ = rmdir(dir)
+            throw CompileFailure(summary: "cannot prepare \(dir) for kaconf: \(e)", diagnostics: [])
+        }
+        return dir
     }
 
     /// Runs kaconf as its user with only CAP_DAC_READ_SEARCH.
@@ -65,28 +97,5 @@ struct ConfigCompiler {
 
     func lines(_ bytes: [UInt8]) -> [String] {
         String(decoding: bytes, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
-    }
-}
-
-extension CompiledConfig {
-    /// The compiled file layout: "KACF", u32 little-endian format version, a Codec document.
-    static func looksCompiledFile(_ bytes: [UInt8]) -> Bool {
-        bytes.count >= 4 && Array(bytes.prefix(4)) == CompiledConfig.magic
-    }
-
-    static func loadFile(from bytes: [UInt8]) throws -> CompiledConfig {
-        guard bytes.count >= 8, looksCompiledFile(bytes) else { throw CodecError.invalidValue("not a compiled configuration (no KACF header)") }
-        var version: UInt32 = 0
-        for i in 0..<4 { version |= UInt32(bytes[4 + i]) << UInt32(8 * i) }
-        guard version == CompiledConfig.formatVersion else {
-            throw CodecError.invalidValue("compiled configuration format \(version), this keepalived reads \(CompiledConfig.formatVersion)")
-        }
-        return try Codec.decode(CompiledConfig.self, from: Array(bytes[8...]))
-    }
-
-    func fileBytes() throws -> [UInt8] {
-        var out = CompiledConfig.magic
-        for shift in stride(from: 0, to: 32, by: 8) { out.append(UInt8(truncatingIfNeeded: CompiledConfig.formatVersion >> UInt32(shift))) }
-        return out + (try Codec.encode(self))
     }
 }

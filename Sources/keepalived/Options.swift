@@ -69,6 +69,18 @@ struct KeepalivedOptions: ParsableArguments {
     var configID: String?
     @Option(name: .customLong("signum"), help: ArgumentHelp("Return signal number for STOP, RELOAD, DATA, STATS, STATS_CLEAR, JSON.", valueName: "SIGFUNC"))
     var signum: String?
+    // Handled before parsing (KeepalivedCommandLine.preprocess): getopt's
+    // optional attached values and genhash mode. Declared so help lists them.
+    @Flag(name: [.customShort("t"), .customLong("config-test")],
+          help: "Check the configuration for obvious errors, output to stderr by default (-t=LOG_FILE: append there).")
+    var configTestHelp = false
+    @Flag(name: [.customShort("M"), .customLong("core-dump-pattern")],
+          help: "Also set /proc/sys/kernel/core_pattern (-M=PATN) (not supported yet).")
+    var coreDumpPatternHelp = false
+    @Flag(name: [.customShort("T"), .customLong("genhash")],
+          help: "Enter into genhash utility mode (this should be the first option used).")
+    var genhashHelp = false
+
     @Option(name: .customLong("config-fd"), help: .hidden)
     var configFD: Int?
 

@@ -248,7 +248,7 @@ final class Supervisor {
     // MARK: Configuration
 
     func slice(for p: ProgramName) throws -> [UInt8] {
-        try compiled.fileBytes()
+        try CompiledFile.slice(compiled, for: p)
     }
 
     func deliverConfiguration(to child: RunningChild) {

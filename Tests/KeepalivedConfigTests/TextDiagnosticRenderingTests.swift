@@ -40,6 +40,17 @@ import Testing
             """)
     }
 
+    @Test func controlCharactersAreShownEscaped() {
+        let d = Diagnostic(.warning, "unknown keyword 'a\u{1B}[2Jb'", at: SourceLocation(file: "g.conf", line: 1, column: 3),
+                           sourceLine: "x a\u{1B}[2Jb y", length: 6)
+        #expect(DiagnosticRenderer.render(d) == """
+            g.conf:1:3: warning: unknown keyword 'a\\x1b[2Jb'
+            x a\\x1b[2Jb y
+              ^~~~~~~~~
+
+            """)
+    }
+
     @Test func aDiagnosticWithoutALocationIsOneLine() {
         let d = Diagnostic(.fatal, "cannot read configuration file 'x'")
         #expect(DiagnosticRenderer.render(d) == "fatal error: cannot read configuration file 'x'\n")

@@ -7,6 +7,7 @@ import Codec
 import ConfigModel
 import Foundation
 import TestSupport
+import Testing
 
 final class Harness: @unchecked Sendable {
     let dir: TempDirectory
@@ -24,11 +25,12 @@ final class Harness: @unchecked Sendable {
         try FileManager.default.createDirectory(atPath: dir.file("out"), withIntermediateDirectories: true)
         chmod(dir.file("out"), 0o777)
         try Harness.copy(TestEnvironment.binary("keepalived"), to: "\(bin)/keepalived")
+        try Harness.copy(TestEnvironment.binary("ka-script-host"), to: "\(bin)/ka-script-host")
         for r in Harness.roles {
             try Harness.copy(TestEnvironment.binary("ka-testchild"), to: "\(bin)/\(r)")
             guard mkfifo("\(bin)/\(r).ctl", 0o666) == 0 else { throw TestFailure("mkfifo failed") }
             chmod("\(bin)/\(r).ctl", 0o666)
-            FileManager.default.createFile(atPath: "\(bin)/\(r).events", contents: nil)
+            _ = FileManager.default.createFile(atPath: "\(bin)/\(r).events", contents: nil)
             chmod("\(bin)/\(r).events", 0o666)
         }
         configPath = dir.file("keepalived.kacf")
@@ -62,6 +64,16 @@ final class Harness: @unchecked Sendable {
     }
 
     var log: String { process?.output ?? "" }
+
+    /// Daemons started alone, each by itself.
+    var alone: [String: Spawned] = [:]
+    var runtimeDirectory: String { dir.file("run") }
+
+    func startAlone(_ role: String, _ extra: [String] = []) throws {
+        let argv = ["\(bin)/\(role)", "-l", "-G", "-D", "--config", configPath, "--runtime-dir", runtimeDirectory,
+                    "--policy-dir", TestEnvironment.packageRoot.appendingPathComponent("policies").path] + extra
+        alone[role] = try Spawned(argv, outputFile: dir.file("\(role).log"))
+    }
 
     func events(_ role: String) -> [String] {
         ((try? String(contentsOfFile: "\(bin)/\(role).events", encoding: .utf8)) ?? "")
@@ -110,9 +122,15 @@ final class Harness: @unchecked Sendable {
 
     func stop() {
         process?.stop(grace: 15)
-        dir.remove()
+        for (_, p) in alone { p.stop(grace: 5) }
+        // KA_KEEP_TEST_DIRS=1 keeps the directories (logs, events) for a look.
+        if ProcessInfo.processInfo.environment["KA_KEEP_TEST_DIRS"] == nil { dir.remove() }
     }
 }
+
+/// Every test here that starts real processes, one at a time: they are
+/// timed against watchdog periods and share the two CPUs with the rest.
+@Suite(.serialized) struct RunsProcesses {}
 
 /// Configurations for the tests.
 enum Fixtures {

@@ -15,8 +15,8 @@ public final class Netns: @unchecked Sendable {
         let n = Netns.counter
         Netns.lock.unlock()
         name = "ka\(tag)\(getpid() % 100000)n\(n)"
-        try sh("ip netns add \(name)")
-        try sh("ip -n \(name) link set lo up")
+        try TestSupport.sh("ip netns add \(name)")
+        try TestSupport.sh("ip -n \(name) link set lo up")
     }
 
     /// Runs argv inside the namespace.

@@ -7,5 +7,7 @@
 #include "shim_posix.h"
 #include "shim_spawn.h"
 #include "shim_linux.h"
+#include "shim_net.h"
+#include "shim_sched.h"
 #include "shim_syslog.h"
 #endif

@@ -264,7 +264,7 @@ enum CheckerKeywords {
             section.apply(b.children(n), to: &c, b)
             guard validate(&c, n, b) else { return }
             rs.checkers.append(wrap(c))
-            b.currentCheckerOrigins.append(Origin(n))
+            b.origins.checkers.append(Spot(n.keyword))
         }
     }
 }
@@ -273,7 +273,7 @@ extension ModelBuilder {
     /// `CODE` or `LO-HI`, codes 100...599.
     func statusRange(_ t: Token, _ n: ConfigNode) -> ClosedRange<Int>? {
         let parts = t.text.split(separator: "-", omittingEmptySubsequences: false)
-        guard (1...2).contains(parts.count), let lo = Int(parts[0]), let hi = Int(parts.last!),
+        guard (1...2).contains(parts.count), let lo = Int(parts[0]), let last = parts.last, let hi = Int(last),
               (100...599).contains(lo), (100...599).contains(hi), lo <= hi else {
             error("status_code must be a code or range of codes within 100...599, got '\(t.text)'", at: t, n)
             return nil

@@ -27,13 +27,8 @@ struct CrossChecks {
 
     // MARK: Reporting helpers
 
-    func error(_ m: String, _ at: (Token, LogicalLine), notes: [String] = []) {
-        b.error(m, at: at.0, line: at.1, notes: notes)
-    }
-
-    func warning(_ m: String, _ at: (Token, LogicalLine), notes: [String] = []) {
-        b.warning(m, at: at.0, line: at.1, notes: notes)
-    }
+    func error(_ m: String, _ at: Spot, notes: [String] = []) { b.error(m, at: at, notes: notes) }
+    func warning(_ m: String, _ at: Spot, notes: [String] = []) { b.warning(m, at: at, notes: notes) }
 
     // MARK: vrrp_instance
 
@@ -45,7 +40,7 @@ struct CrossChecks {
         for (i, vi) in c.vrrpInstances.enumerated() {
             let org = o.vrrpInstances[i]
             let name = "(\(vi.name))"
-            let here = org.token("vrrp_instance")
+            let here = org.here
             if vi.virtualRouterId == nil {
                 error("\(name) virtual_router_id is not set", here, notes: ["keepalived would drop this instance"])
             }
@@ -64,33 +59,33 @@ struct CrossChecks {
             // source address must agree.
             let family = vi.family
             for p in vi.unicastPeer where p.address.family != family {
-                error("\(name) unicast_peer \(p.address) is not of the instance's address family", org.token("unicast_peer"))
+                error("\(name) unicast_peer \(p.address) is not of the instance's address family", org.spot("unicast_peer"))
             }
             if let s = vi.sourceIp, s.family != family {
                 let kw = vi.unicastSrcIp != nil ? "unicast_src_ip" : "mcast_src_ip"
-                error("\(name) \(kw) \(s) is not of the instance's address family", org.token(kw))
+                error("\(name) \(kw) \(s) is not of the instance's address family", org.spot(kw))
             }
             if let d = vi.mcastDstIp, d.family != family {
-                error("\(name) mcast_dst_ip \(d) is not of the instance's address family", org.token("mcast_dst_ip"))
+                error("\(name) mcast_dst_ip \(d) is not of the instance's address family", org.spot("mcast_dst_ip"))
             }
             // Advert interval per version (reference §4.1).
             let version = vi.effectiveVersion(g)
             if version == 2 && family == .inet6 && vi.version == 2 {
                 if strict {
-                    error("\(name) cannot use IPv6 with VRRP version 2", org.token("version"), notes: ["keepalived would use version 3"])
+                    error("\(name) cannot use IPv6 with VRRP version 2", org.spot("version"), notes: ["keepalived would use version 3"])
                 }
             }
             if version == 2 || (family == .inet && vi.version == nil && g.vrrpVersion == 2) {
                 if vi.advertInt.microseconds % 1_000_000 != 0 {
-                    error("\(name) VRRPv2 advert_int must be whole seconds, got \(vi.advertInt)", org.token("advert_int"),
+                    error("\(name) VRRPv2 advert_int must be whole seconds, got \(vi.advertInt)", org.spot("advert_int"),
                           notes: ["keepalived would round it"])
                 }
             } else {
                 if vi.advertInt > Interval(microseconds: 40_950_000) {
-                    error("\(name) VRRPv3 advert_int must be below 40.96 seconds, got \(vi.advertInt)", org.token("advert_int"),
+                    error("\(name) VRRPv3 advert_int must be below 40.96 seconds, got \(vi.advertInt)", org.spot("advert_int"),
                           notes: ["keepalived would use 40.95"])
                 } else if vi.advertInt.microseconds % 10_000 != 0 {
-                    error("\(name) VRRPv3 advert_int must be in units of 10 ms, got \(vi.advertInt)", org.token("advert_int"),
+                    error("\(name) VRRPv3 advert_int must be in units of 10 ms, got \(vi.advertInt)", org.spot("advert_int"),
                           notes: ["keepalived would round it"])
                 }
             }
@@ -98,58 +93,58 @@ struct CrossChecks {
             if let auth = vi.authentication {
                 if auth.authType == nil || auth.authPass == nil {
                     if auth.authType != nil {
-                        error("\(name) authentication has no auth_pass", org.token("authentication"),
+                        error("\(name) authentication has no auth_pass", org.spot("authentication"),
                               notes: ["keepalived would ignore the authentication block"])
                     }
                 } else if version == 3 {
-                    error("\(name) VRRP version 3 does not support authentication", org.token("authentication"),
+                    error("\(name) VRRP version 3 does not support authentication", org.spot("authentication"),
                           notes: ["keepalived would ignore the authentication block"])
                 } else if strict {
-                    error("\(name) strict mode does not support authentication", org.token("authentication"),
+                    error("\(name) strict mode does not support authentication", org.spot("authentication"),
                           notes: ["keepalived would ignore the authentication block"])
-                } else if auth.authType == .ah && vi.state == .master {
-                    error("\(name) state MASTER cannot be used with AH authentication", org.token("state"),
+                } else if auth.authType == .ah && vi.state == .master && !vi.isAddressOwner {
+                    error("\(name) state MASTER cannot be used with AH authentication", org.spot("state"),
                           notes: ["keepalived would start the instance as BACKUP"])
                 }
             }
             if strict {
                 if vi.accept == true && version == 2 {
-                    error("\(name) accept mode does not comply with RFC 3768 (VRRPv2) in strict mode", org.token("accept"),
+                    error("\(name) accept mode does not comply with RFC 3768 (VRRPv2) in strict mode", org.spot("accept"),
                           notes: ["keepalived would turn accept off"])
                 }
                 if vi.downTimerAdverts != nil && vi.downTimerAdverts != 3 {
-                    error("\(name) down_timer_adverts cannot be changed in strict mode", org.token("down_timer_adverts"),
+                    error("\(name) down_timer_adverts cannot be changed in strict mode", org.spot("down_timer_adverts"),
                           notes: ["keepalived would use 3"])
                 }
             }
             if vi.unicastPeer.isEmpty {
                 if let kw = ["unicast_src_ip", "check_unicast_src", "old_unicast_checksum"].first(where: { org.keywords[$0] != nil }) {
-                    warning("\(name) \(kw) without unicast_peer: the instance uses multicast (a deprecated usage)", org.token(kw))
+                    warning("\(name) \(kw) without unicast_peer: the instance uses multicast (a deprecated usage)", org.spot(kw))
                 }
                 if org.keywords["unicast_ttl"] != nil {
-                    warning("\(name) unicast_ttl has no effect without unicast_peer", org.token("unicast_ttl"))
+                    warning("\(name) unicast_ttl has no effect without unicast_peer", org.spot("unicast_ttl"))
                 }
             }
             if vi.vmacXmitBase && vi.useVmac == nil {
-                warning("\(name) vmac_xmit_base is only valid with use_vmac", org.token("vmac_xmit_base"))
+                warning("\(name) vmac_xmit_base is only valid with use_vmac", org.spot("vmac_xmit_base"))
             }
             if vi.nativeIpv6 && vi.virtualIpaddress.contains(where: { $0.prefix.address.family == .inet }) {
-                error("\(name) native_ipv6 cannot be used with IPv4 addresses", org.token("native_ipv6"))
+                error("\(name) native_ipv6 cannot be used with IPv4 addresses", org.spot("native_ipv6"))
             }
             if vi.vrf != nil && vi.interface != nil {
-                error("\(name) vrf cannot be used together with interface", org.token("vrf"),
+                error("\(name) vrf cannot be used together with interface", org.spot("vrf"),
                       notes: ["keepalived would ignore the vrf"])
             }
             // Settings keepalived clears, with its warnings.
             if vi.nopreempt && (vi.state == .master || vi.isAddressOwner) {
                 warning("\(name) nopreempt has no effect with \(vi.isAddressOwner ? "priority 255" : "state MASTER")",
-                        org.token("nopreempt"))
+                        org.spot("nopreempt"))
             }
             if vi.preemptDelay > .zero {
                 if vi.state == .master {
-                    warning("\(name) preempt_delay has no effect with state MASTER", org.token("preempt_delay"))
+                    warning("\(name) preempt_delay has no effect with state MASTER", org.spot("preempt_delay"))
                 } else if vi.nopreempt {
-                    warning("\(name) preempt_delay has no effect with nopreempt", org.token("preempt_delay"))
+                    warning("\(name) preempt_delay has no effect with nopreempt", org.spot("preempt_delay"))
                 }
             }
             // One VRID per interface and family among multicast instances.
@@ -157,7 +152,7 @@ struct CrossChecks {
                 let key = "\(ifname) \(family.rawValue) \(vrid)"
                 if let other = vrids[key] {
                     error("\(other) and \(vi.name) both use VRID \(vrid) with \(family == .inet ? "IPv4" : "IPv6") on interface \(ifname)",
-                          org.token("virtual_router_id"), notes: ["VRIDs must be unique per interface and address family"])
+                          org.spot("virtual_router_id"), notes: ["VRIDs must be unique per interface and address family"])
                 } else {
                     vrids[key] = vi.name
                 }
@@ -172,7 +167,7 @@ struct CrossChecks {
         for (i, vi) in c.vrrpInstances.enumerated() { instances[vi.name] = i }
         var memberOf: [String: String] = [:]
         for (i, sg) in c.vrrpSyncGroups.enumerated() {
-            let here = o.vrrpSyncGroups[i].token("vrrp_sync_group")
+            let here = o.vrrpSyncGroups[i].here
             var found = 0
             for member in sg.group {
                 guard instances[member] != nil else {
@@ -210,32 +205,32 @@ struct CrossChecks {
         let processes = defined(c.vrrpTrackProcesses, o.trackProcesses, \.name) { $0.process != nil }
         let bfds = defined(c.bfdInstances, o.bfdInstances, \.name) { $0.neighborIp != nil }
         for (i, s) in c.vrrpScripts.enumerated() where s.script == nil {
-            error("vrrp_script \(s.name) has no script", o.vrrpScripts[i].token("vrrp_script"),
+            error("vrrp_script \(s.name) has no script", o.vrrpScripts[i].here,
                   notes: ["keepalived would remove it"])
         }
         for (i, p) in c.vrrpTrackProcesses.enumerated() where p.process == nil {
-            error("vrrp_track_process \(p.name) has no process", o.trackProcesses[i].token("vrrp_track_process"),
+            error("vrrp_track_process \(p.name) has no process", o.trackProcesses[i].here,
                   notes: ["keepalived would remove it"])
         }
         for (i, f) in c.trackFiles.enumerated() where f.file == nil {
-            error("track_file \(f.name) has no file", o.trackFiles[i].token("track_file"), notes: ["keepalived would remove it"])
+            error("track_file \(f.name) has no file", o.trackFiles[i].here, notes: ["keepalived would remove it"])
         }
         var neighbours: [String: String] = [:]
         for (i, bfd) in c.bfdInstances.enumerated() {
             guard let n = bfd.neighborIp else {
-                error("bfd_instance \(bfd.name) has no neighbor_ip", o.bfdInstances[i].token("bfd_instance"),
+                error("bfd_instance \(bfd.name) has no neighbor_ip", o.bfdInstances[i].here,
                       notes: ["keepalived would remove it"])
                 continue
             }
             let key = "\(n) \(bfd.sourceIp.map { $0.description } ?? "")"
             if let other = neighbours[key] {
-                error("bfd_instance \(bfd.name) has the same neighbor_ip \(n) as \(other)", o.bfdInstances[i].token("neighbor_ip"),
+                error("bfd_instance \(bfd.name) has the same neighbor_ip \(n) as \(other)", o.bfdInstances[i].spot("neighbor_ip"),
                       notes: ["keepalived would ignore this instance"])
             } else {
                 neighbours[key] = bfd.name
             }
         }
-        func refs(_ owner: String, _ at: (Token, LogicalLine), _ sequence: Int, _ list: [TrackReference],
+        func refs(_ owner: String, _ at: Spot, _ sequence: Int, _ list: [TrackReference],
                   _ known: [String: Int], _ kind: String, _ definer: String) {
             for r in list {
                 guard let def = known[r.name] else {
@@ -251,14 +246,14 @@ struct CrossChecks {
         for (i, vi) in c.vrrpInstances.enumerated() {
             let org = o.vrrpInstances[i]
             let owner = "(\(vi.name))"
-            refs(owner, org.token("track_script"), org.sequence, vi.trackScript, scripts, "script", "vrrp_script")
-            refs(owner, org.token("track_file"), org.sequence, vi.trackFile, files, "file", "track_file")
-            refs(owner, org.token("track_process"), org.sequence, vi.trackProcess, processes, "process", "vrrp_track_process")
-            refs(owner, org.token("track_bfd"), org.sequence, vi.trackBfd, bfds, "bfd", "bfd_instance")
+            refs(owner, org.spot("track_script"), org.sequence, vi.trackScript, scripts, "script", "vrrp_script")
+            refs(owner, org.here, org.sequence, vi.trackFile, files, "file", "track_file")
+            refs(owner, org.spot("track_process"), org.sequence, vi.trackProcess, processes, "process", "vrrp_track_process")
+            refs(owner, org.spot("track_bfd"), org.sequence, vi.trackBfd, bfds, "bfd", "bfd_instance")
         }
         for (i, sg) in c.vrrpSyncGroups.enumerated() {
             let org = o.vrrpSyncGroups[i]
-            let here = org.token("vrrp_sync_group")
+            let here = org.here
             let owner = "vrrp_sync_group \(sg.name)"
             refs(owner, here, org.sequence, sg.trackScript, scripts, "script", "vrrp_script")
             refs(owner, here, org.sequence, sg.trackFile, files, "file", "track_file")
@@ -268,7 +263,7 @@ struct CrossChecks {
         let instances = Set(c.vrrpInstances.map(\.name))
         for (i, tg) in c.trackGroups.enumerated() {
             for member in tg.group where !instances.contains(member) {
-                error("track_group \(tg.name): vrrp_instance \(member) does not exist", o.trackGroups[i].token("track_group"))
+                error("track_group \(tg.name): vrrp_instance \(member) does not exist", o.trackGroups[i].here)
             }
         }
         let trackGroups = Set(c.trackGroups.map(\.name))
@@ -288,17 +283,20 @@ struct CrossChecks {
         var bfds: [String: Int] = [:]
         for (i, b) in c.bfdInstances.enumerated() where b.neighborIp != nil { bfds[b.name] = bfds[b.name] ?? o.bfdInstances[i].sequence }
         for (i, g) in c.virtualServerGroups.enumerated() where g.entries.isEmpty {
-            error("virtual_server_group \(g.name) has no entries", o.virtualServerGroups[i].token("virtual_server_group"),
+            error("virtual_server_group \(g.name) has no entries", o.virtualServerGroups[i].here,
                   notes: ["keepalived would remove it"])
         }
         var services: [VirtualServerAddress: Int] = [:]
-        for (v, vs) in c.virtualServers.enumerated() {
+        services.reserveCapacity(c.virtualServers.count)
+        var rsIndex = 0
+        var ckIndex = 0
+        for v in c.virtualServers.indices {
+            let vs = c.virtualServers[v]
             let org = o.virtualServers[v]
-            let here = org.token("virtual_server")
+            let here = org.here
             let name = "virtual_server \(vs.address)"
             if let first = services[vs.address] {
-                let (t, _) = o.virtualServers[first].token("virtual_server")
-                error("\(name) is defined twice", here, notes: ["first defined at \(t.location)"])
+                error("\(name) is defined twice", here, notes: ["first defined at \(o.virtualServers[first].here.location)"])
             } else {
                 services[vs.address] = v
             }
@@ -321,13 +319,13 @@ struct CrossChecks {
             case .fwmark: family = vs.ipFamily
             }
             if let f = vs.ipFamily, let sf = family, f != sf {
-                error("\(name): ip_family \(f.rawValue) conflicts with the service's addresses", org.token("ip_family"))
+                error("\(name): ip_family \(f.rawValue) conflicts with the service's addresses", org.spot("ip_family"))
             }
             // What keepalived fills in with an error when missing.
             switch vs.address {
             case .fwmark:
                 if vs.protocol != nil {
-                    warning("\(name): protocol has no meaning for a fwmark service and is ignored", org.token("protocol"))
+                    warning("\(name): protocol has no meaning for a fwmark service and is ignored", org.spot("protocol"))
                 }
             case .ip, .group:
                 if vs.protocol == nil {
@@ -346,55 +344,60 @@ struct CrossChecks {
             }
             let algo = vs.lbAlgo
             if vs.hashed && algo != .sh && algo != .mh {
-                error("\(name): hashed applies only to the sh and mh schedulers", org.token("hashed"))
+                error("\(name): hashed applies only to the sh and mh schedulers", org.spot("hashed"))
             }
             for (flag, on, want) in [("sh-port", vs.shPort, Scheduler.sh), ("sh-fallback", vs.shFallback, .sh),
                                      ("mh-port", vs.mhPort, .mh), ("mh-fallback", vs.mhFallback, .mh)] where on && algo != want {
-                error("\(name): \(flag) applies only to the \(want.rawValue) scheduler", org.token(flag))
+                error("\(name): \(flag) applies only to the \(want.rawValue) scheduler", org.spot(flag))
             }
             if vs.ops && vs.protocol != .udp {
-                error("\(name): one-packet scheduling (ops) requires UDP", org.token("ops"), notes: ["keepalived would turn it off"])
+                error("\(name): one-packet scheduling (ops) requires UDP", org.spot("ops"), notes: ["keepalived would turn it off"])
             }
             if let g = vs.persistenceGranularity, family == .inet6, IPAddress(g) != nil {
                 error("\(name): persistence_granularity of an IPv6 service is a prefix length, not a netmask",
-                      org.token("persistence_granularity"))
+                      org.spot("persistence_granularity"))
             }
             if let s = vs.sorryServer, let f = family, s.address.family != f {
-                error("\(name): sorry_server \(s.address) is not of the service's address family", org.token("sorry_server"))
+                error("\(name): sorry_server \(s.address) is not of the service's address family", org.spot("sorry_server"))
             }
-            checkRealServers(v, vs, name: name, family: family, files: files, bfds: bfds)
+            checkRealServers(v, vs, name: name, family: family, files: files, bfds: bfds, rsIndex: &rsIndex, ckIndex: &ckIndex)
         }
     }
 
+    struct RealServerKey: Hashable {
+        var address: IPAddress
+        var port: UInt16
+    }
+
     func checkRealServers(_ v: Int, _ vs: VirtualServer, name: String, family: AddressFamily?,
-                          files: [String: Int], bfds: [String: Int]) {
+                          files: [String: Int], bfds: [String: Int], rsIndex: inout Int, ckIndex: inout Int) {
         let org = o.virtualServers[v]
         if vs.realServers.isEmpty {
-            error("\(name) has no real servers", org.token("virtual_server"), notes: ["keepalived would ignore this service"])
+            error("\(name) has no real servers", org.here, notes: ["keepalived would ignore this service"])
             return
         }
-        var seen: [String: Int] = [:]
+        var seen = Set<RealServerKey>()
+        seen.reserveCapacity(vs.realServers.count)
         var totalWeight: Int64 = 0
-        for (r, rs) in vs.realServers.enumerated() {
-            let rorg = o.realServers[v][r]
-            let here = rorg.token("real_server")
+        for rs in vs.realServers {
+            let here = o.realServers[rsIndex]
+            rsIndex += 1
+            let firstChecker = ckIndex
+            ckIndex += rs.checkers.count
             let port = vs.effectivePort(of: rs)
-            let rsName = rs.address.family == .inet6 ? "[\(rs.address)]:\(port)" : "\(rs.address):\(port)"
             if let f = family, rs.address.family != f, vs.effectiveMethod(of: rs).kind != .tun {
                 error("\(name): real server \(rs.address) is not of the service's address family", here,
                       notes: ["keepalived would skip this real server"])
                 continue
             }
-            let key = "\(rs.address) \(port)"
-            if seen[key] != nil {
+            guard seen.insert(RealServerKey(address: rs.address, port: port)).inserted else {
+                let rsName = rs.address.family == .inet6 ? "[\(rs.address)]:\(port)" : "\(rs.address):\(port)"
                 error("\(name): real server \(rsName) is duplicated", here, notes: ["keepalived would remove the second one"])
                 continue
             }
-            seen[key] = r
             totalWeight += Int64(vs.effectiveWeight(of: rs))
             for (k, checker) in rs.checkers.enumerated() {
-                let corg = o.checkers[v][r][k]
-                let at = corg.token(checker.keyword)
+                let at = o.checkers[firstChecker + k]
                 switch checker {
                 case .file(let f):
                     if let tf = f.trackFile {
@@ -418,6 +421,12 @@ struct CrossChecks {
                             error("BFD_CHECK: bfd_instance \(n) is not defined", at, notes: ["keepalived would drop this checker"])
                         }
                     }
+                case .smtp(let s):
+                    for h in s.hosts {
+                        if let bind = h.bindto, bind.family != (h.connectIp ?? rs.address).family {
+                            error("SMTP_CHECK host: bindto \(bind) is not of the family of its connect_ip", at)
+                        }
+                    }
                 default:
                     break
                 }
@@ -428,20 +437,13 @@ struct CrossChecks {
                               notes: ["keepalived would skip the bindto"])
                     }
                 }
-                if case .smtp(let s) = checker {
-                    for h in s.hosts {
-                        if let bind = h.bindto, bind.family != (h.connectIp ?? rs.address).family {
-                            error("SMTP_CHECK host: bindto \(bind) is not of the family of its connect_ip", at)
-                        }
-                    }
-                }
             }
         }
         if Int64(vs.quorum) > totalWeight {
             error("\(name): quorum \(vs.quorum) exceeds the total weight of its real servers (\(totalWeight))",
-                  org.token("quorum"), notes: ["keepalived would reduce the quorum to \(totalWeight)"])
+                  org.spot("quorum"), notes: ["keepalived would reduce the quorum to \(totalWeight)"])
         } else if vs.hysteresis >= vs.quorum {
-            error("\(name): hysteresis \(vs.hysteresis) must be below quorum \(vs.quorum)", org.token("hysteresis"),
+            error("\(name): hysteresis \(vs.hysteresis) must be below quorum \(vs.quorum)", org.spot("hysteresis"),
                   notes: ["keepalived would change the hysteresis"])
         }
     }
@@ -454,8 +456,8 @@ struct CrossChecks {
                                             notes: ["keepalived would remove it"]))
         }
         if let d = c.global.lvsSyncDaemon, let inst = d.instance,
-           !c.vrrpInstances.contains(where: { $0.name == inst }), let n = o.global["lvs_sync_daemon"] {
-            b.error("lvs_sync_daemon: vrrp_instance \(inst) does not exist", at: n.arguments.dropFirst().first ?? n.keyword, n)
+           !c.vrrpInstances.contains(where: { $0.name == inst }), let at = o.global["lvs_sync_daemon"] {
+            b.error("lvs_sync_daemon: vrrp_instance \(inst) does not exist", at: at)
         }
     }
 }

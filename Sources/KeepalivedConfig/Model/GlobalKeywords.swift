@@ -21,8 +21,15 @@ enum GlobalKeywords {
         Keyword("smtp_server") { m, n, b in m.smtpServer = b.smtpServer(n) },
         .string("smtp_helo_name", \.smtpHeloName),
         .int("smtp_connect_timeout", \.smtpConnectTimeout, 1...4294, guess: "use 1 for 0"),
-        Keyword("notification_email", shape: .plainOrValueBlock) { m, n, b in
-            for l in b.valueLines(n) { m.notificationEmail += l.tokens.map(\.text) }
+        // A value block only: keepalived 2.2.7 reports words after the
+        // keyword as extra parameters, not as addresses.
+        Keyword("notification_email", shape: .valueBlock) { m, n, b in
+            if let extra = n.arguments.first {
+                b.error("notification_email takes its addresses in a { } block, one per line", at: extra, n,
+                        notes: ["keepalived would ignore '\(n.arguments.map(\.text).joined(separator: " "))'"])
+            }
+            guard case .values(let lines) = n.body else { return }
+            for l in lines { m.notificationEmail += l.tokens.map(\.text) }
         },
         .bool("smtp_alert", \.smtpAlert),
         .script("startup_script", \.startupScript),

@@ -10,6 +10,7 @@ struct HostChecks {
     /// Directory of the main configuration file: keepalived resolves
     /// relative script paths from there.
     let configDirectory: String
+    let cache = Cache()
 
     // keepalived searches PATH for commands without a '/'; run as a daemon
     // it has the default system path.
@@ -27,38 +28,33 @@ struct HostChecks {
         let c = b.config
         guard !c.global.dynamicInterfaces else { return }
         let present = host.interfaceNames()
-        func check(_ name: String?, _ what: String, _ at: (Token, LogicalLine)) {
+        func check(_ name: String?, _ what: @autoclosure () -> String, _ at: Spot?) {
             guard let name, !present.contains(name) else { return }
-            b.error("interface \(name) for \(what) does not exist", at: at.0, line: at.1,
-                    notes: ["use dynamic_interfaces in global_defs if it will be created later"])
+            let msg = "interface \(name) for \(what()) does not exist"
+            let notes = ["use dynamic_interfaces in global_defs if it will be created later"]
+            if let at { b.error(msg, at: at, notes: notes) } else { b.diagnostics.report(Diagnostic(.error, msg, notes: notes)) }
         }
         for (i, vi) in c.vrrpInstances.enumerated() {
             let org = b.origins.vrrpInstances[i]
             let what = "vrrp_instance \(vi.name)"
-            check(vi.interface, what, org.token("interface"))
-            check(vi.vrf, "vrf of \(what)", org.token("vrf"))
-            for t in vi.trackInterface { check(t.name, "track_interface of \(what)", org.token("track_interface")) }
-            for a in vi.virtualIpaddress { check(a.dev, "address \(a.prefix) of \(what)", org.token("virtual_ipaddress")) }
+            check(vi.interface, what, org.spot("interface"))
+            check(vi.vrf, "vrf of \(what)", org.spot("vrf"))
+            for t in vi.trackInterface { check(t.name, "track_interface of \(what)", org.spot("track_interface")) }
+            for a in vi.virtualIpaddress { check(a.dev, "address \(a.prefix) of \(what)", org.spot("virtual_ipaddress")) }
             for a in vi.virtualIpaddressExcluded {
-                check(a.dev, "address \(a.prefix) of \(what)", org.token("virtual_ipaddress_excluded"))
+                check(a.dev, "address \(a.prefix) of \(what)", org.spot("virtual_ipaddress_excluded"))
             }
-            for r in vi.virtualRoutes { check(r.dev, "route \(r.destination) of \(what)", org.token("virtual_routes")) }
+            for r in vi.virtualRoutes { check(r.dev, "route \(r.destination) of \(what)", org.spot("virtual_routes")) }
         }
         for (i, sg) in c.vrrpSyncGroups.enumerated() {
             for t in sg.trackInterface {
-                check(t.name, "track_interface of vrrp_sync_group \(sg.name)", b.origins.vrrpSyncGroups[i].token("track_interface"))
+                check(t.name, "track_interface of vrrp_sync_group \(sg.name)", b.origins.vrrpSyncGroups[i].spot("track_interface"))
             }
         }
-        let top = b.topLevelNodes
-        for a in c.staticIpaddress {
-            if let n = top["static_ipaddress"] { check(a.dev, "static address \(a.prefix)", (n.keyword, n.line)) }
-        }
-        for r in c.staticRoutes {
-            if let n = top["static_routes"] { check(r.dev, "static route \(r.destination)", (n.keyword, n.line)) }
-        }
-        if let d = c.global.lvsSyncDaemon, let n = b.origins.global["lvs_sync_daemon"] {
-            check(d.interface, "lvs_sync_daemon", (n.arguments.first ?? n.keyword, n.line))
-        }
+        let top = b.origins.topLevel
+        for a in c.staticIpaddress { check(a.dev, "static address \(a.prefix)", top["static_ipaddress"]) }
+        for r in c.staticRoutes { check(r.dev, "static route \(r.destination)", top["static_routes"]) }
+        if let d = c.global.lvsSyncDaemon { check(d.interface, "lvs_sync_daemon", b.origins.global["lvs_sync_daemon"]) }
     }
 
     // MARK: Scripts
@@ -76,9 +72,8 @@ struct HostChecks {
         var scriptUser: HostUser?
         if let name = g.scriptUser {
             scriptUser = host.user(named: name)
-            if scriptUser == nil, let n = b.origins.global["script_user"] {
-                b.error("script_user \(name) does not exist", at: n.arguments.first ?? n.keyword, n,
-                        notes: ["keepalived would not run any script"])
+            if scriptUser == nil, let at = b.origins.global["script_user"] {
+                b.error("script_user \(name) does not exist", at: at, notes: ["keepalived would not run any script"])
                 return
             }
         } else {
@@ -87,7 +82,7 @@ struct HostChecks {
                 let n = b.origins.global["enable_script_security"]
                 let msg = "enable_script_security is set, but there is no script_user and user keepalived_script does not exist"
                 if let n {
-                    b.error(msg, at: n.keyword, n, notes: ["keepalived would run no script"])
+                    b.error(msg, at: n, notes: ["keepalived would run no script"])
                 } else {
                     b.diagnostics.report(Diagnostic(.error, msg))
                 }
@@ -97,42 +92,40 @@ struct HostChecks {
         let defaultUser = scriptUser ?? HostUser(name: "root", uid: 0, gid: 0)
         let hasInstances = !c.vrrpInstances.isEmpty
         let hasServices = !c.virtualServers.isEmpty
-        for (script, use) in c.allScripts {
+        c.forEachScript { script, use in
             // A daemon that does not run never runs its scripts.
-            if use.program == .vrrpd && !hasInstances { continue }
-            if use.program == .checkd && !hasServices { continue }
-            let node = b.scriptNodes.indices.contains(script.id.index) ? b.scriptNodes[script.id.index] : nil
+            if use.program == .vrrpd && !hasInstances { return }
+            if use.program == .checkd && !hasServices { return }
+            let spots = b.origins.scripts.indices.contains(script.id.index) ? b.origins.scripts[script.id.index] : nil
             var user = defaultUser
             if let u = script.user {
                 guard let hu = host.user(named: u) else {
-                    if let node {
-                        b.error("user \(u) for \(use.owner) does not exist", at: node.arguments.dropFirst().first ?? node.keyword, node,
-                                notes: ["keepalived would not run this script"])
+                    if let at = spots?.user ?? spots?.command {
+                        b.error("user \(u) for \(use.owner) does not exist", at: at, notes: ["keepalived would not run this script"])
                     } else {
                         b.diagnostics.report(Diagnostic(.error, "user \(u) for \(use.owner) does not exist"))
                     }
-                    continue
+                    return
                 }
                 user = hu
             }
             // keepalived passes commands starting with "</" (shell
             // redirections) without looking for them.
-            if script.argv[0].hasPrefix("</") { continue }
+            if script.argv[0].hasPrefix("</") { return }
             guard let found = locate(script.argv[0], runAs: user) else {
-                if use.kind == .trackScript, let node {
-                    b.warning("\(use.owner): '\(script.argv[0])' is not found or not executable", at: node.arguments.first ?? node.keyword, node,
+                if use.kind == .trackScript, let at = spots?.command {
+                    b.warning("\(use.owner): '\(script.argv[0])' is not found or not executable", at: at,
                               notes: ["keepalived would disable this track script"])
                 }
-                continue
+                return
             }
             executed += 1
             if found.insecure {
                 insecure += 1
                 if g.enableScriptSecurity {
                     let msg = "\(use.owner): '\(found.path)' or a directory above it is writable by users other than \(user.name)"
-                    if let node {
-                        b.warning(msg, at: node.arguments.first ?? node.keyword, node,
-                                  notes: ["keepalived would not run this script"])
+                    if let at = spots?.command {
+                        b.warning(msg, at: at, notes: ["keepalived would not run this script"])
                     } else {
                         b.diagnostics.report(Diagnostic(.warning, msg, notes: ["keepalived would not run this script"]))
                     }
@@ -148,8 +141,27 @@ struct HostChecks {
     }
 
     /// The script's real path and whether it is safe to run as `user`, or
-    /// nil when it is not found or not executable.
+    /// nil when it is not found or not executable. Answers are cached: a
+    /// large configuration runs the same few commands thousands of times.
     func locate(_ command: String, runAs user: HostUser) -> Found? {
+        let key = LocateKey(command: command, uid: user.uid, gid: user.gid)
+        if let hit = cache.found[key] { return hit }
+        let answer = locateUncached(command, runAs: user)
+        cache.found[key] = .some(answer)
+        return answer
+    }
+
+    struct LocateKey: Hashable {
+        var command: String
+        var uid: UInt32
+        var gid: UInt32
+    }
+
+    final class Cache {
+        var found: [LocateKey: Found?] = [:]
+    }
+
+    func locateUncached(_ command: String, runAs user: HostUser) -> Found? {
         var candidates: [String] = []
         if command.contains("/") {
             candidates = [command.hasPrefix("/") ? command : configDirectory + "/" + command]

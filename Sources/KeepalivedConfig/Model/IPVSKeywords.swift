@@ -182,10 +182,9 @@ extension ModelBuilder {
             guard let v = port(p, line: n.line, what: "real_server port", allowZero: true) else { return }
             rs.port = v
         }
-        currentCheckerOrigins = []
         IPVSKeywords.realServer.apply(children(n), to: &rs, self)
+        rs.checkers = exactCopy(rs.checkers)
         vs.realServers.append(rs)
-        currentRealServerOrigins.append(Origin(n))
-        currentCheckerOriginsByServer.append(currentCheckerOrigins)
+        origins.realServers.append(Spot(t))
     }
 }

@@ -7,6 +7,7 @@ import ConfigModel
 public struct KeepalivedGrammar: Grammar {
     let shapes: [SectionPath: [String: KeywordShape]]
     let sortedKeywords: [SectionPath: [String]]
+    let sectionsByKeyword: [String: [SectionPath]]
 
     public init() {
         var s: [SectionPath: [String: KeywordShape]] = [:]
@@ -41,6 +42,11 @@ public struct KeepalivedGrammar: Grammar {
         add(TrackingKeywords.vrrpTrackFileSection)
         shapes = s
         sortedKeywords = s.mapValues { $0.keys.sorted() }
+        var by: [String: [SectionPath]] = [:]
+        for (section, table) in s {
+            for k in table.keys { by[k, default: []].append(section) }
+        }
+        sectionsByKeyword = by.mapValues { $0.sorted { $0.path < $1.path } }
     }
 
     public static let shared = KeepalivedGrammar()
@@ -51,6 +57,11 @@ public struct KeepalivedGrammar: Grammar {
 
     public func keywords(in section: SectionPath) -> [String] {
         sortedKeywords[section] ?? []
+    }
+
+    /// The sections where `keyword` is known ("it belongs in vrrp_instance").
+    public func sections(containing keyword: String) -> [SectionPath] {
+        sectionsByKeyword[keyword] ?? []
     }
 
     /// Every section the grammar knows.

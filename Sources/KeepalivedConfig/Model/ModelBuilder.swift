@@ -5,34 +5,49 @@
 
 import ConfigModel
 
-/// Where a model element came from, for checks that run after the build.
+/// A place to point a diagnostic at: 24 bytes, no source text. The line is
+/// read back from the file only when a diagnostic is reported, so a
+/// configuration of 100,000 real servers keeps no text for them.
+struct Spot {
+    var location: SourceLocation
+    var length: Int32
+
+    init(_ t: Token) {
+        location = t.location
+        length = Int32(clamping: max(1, t.text.utf8.count))
+    }
+}
+
+/// Where a named block came from, for checks that run after the build.
 struct Origin {
     /// The keyword that opened the block (`vrrp_instance`, `real_server`, ...).
-    var keyword: Token
-    var line: LogicalLine
-    /// The block's name or address token, when it has one.
-    var name: Token?
-    /// The last line that set each keyword inside the block.
-    var keywords: [String: ConfigNode] = [:]
+    var keyword: Spot
+    /// The block's name or address, when it has one.
+    var name: Spot?
+    /// The last line that set each keyword inside the block (its first
+    /// argument, else the keyword), recorded for instances and services.
+    var keywords: [String: Spot] = [:]
     /// Which top-level block it is in, counting from 1: keepalived resolves
     /// tracked scripts, files, processes and BFD instances while reading, so
     /// they must be defined in an earlier block than the one that uses them.
     var sequence = 0
 
     init(_ node: ConfigNode) {
-        keyword = node.keyword
-        line = node.line
-        name = node.arguments.first
+        keyword = Spot(node.keyword)
+        name = node.arguments.first.map(Spot.init)
     }
 
-    /// The token to point at for `keyword`, else the block itself.
-    func token(_ keyword: String) -> (Token, LogicalLine) {
-        if let n = keywords[keyword] { return (n.arguments.first ?? n.keyword, n.line) }
-        return (name ?? self.keyword, line)
+    mutating func record(_ node: ConfigNode) {
+        keywords[node.keyword.text] = Spot(node.arguments.first ?? node.keyword)
     }
+
+    /// Where to point for `keyword`: its line, else the block's name.
+    func spot(_ keyword: String) -> Spot { keywords[keyword] ?? name ?? self.keyword }
+    var here: Spot { name ?? keyword }
 }
 
-/// Where the parts of the model came from (indices match the model's arrays).
+/// Where the parts of the model came from (indices match the model's arrays;
+/// real servers and checkers are flat, in reading order).
 struct Origins {
     var vrrpInstances: [Origin] = []
     var vrrpSyncGroups: [Origin] = []
@@ -42,19 +57,14 @@ struct Origins {
     var bfdInstances: [Origin] = []
     var virtualServerGroups: [Origin] = []
     var virtualServers: [Origin] = []
-    /// Per virtual server, per real server.
-    var realServers: [[Origin]] = []
-    /// Per virtual server, per real server, per checker.
-    var checkers: [[[Origin]]] = []
+    var realServers: [Spot] = []
+    var checkers: [Spot] = []
     var trackGroups: [Origin] = []
-    /// Scripts by the line that configured them, in `visitScripts` order once built.
-    var scriptLines: [ScriptKey: ConfigNode] = [:]
-    var global: [String: ConfigNode] = [:]
-}
-
-/// Identifies a script by its place so host checks can point at its line.
-struct ScriptKey: Hashable {
-    var owner: String
+    var global: [String: Spot] = [:]
+    /// Value blocks at the top level (static_ipaddress, ...), by keyword.
+    var topLevel: [String: Spot] = [:]
+    /// Each script's command and user words, by provisional script id.
+    var scripts: [(command: Spot, user: Spot?)] = []
 }
 
 public final class ModelBuilder {
@@ -63,28 +73,51 @@ public final class ModelBuilder {
     var origins = Origins()
     /// keepalived numbers rules without a preference downwards from 16384.
     var nextRulePreference: UInt32 = 16384
-    /// Scripts in the order they were read, with their lines (for host checks).
-    var scriptNodes: [ConfigNode] = []
 
-    /// Host facts some values need (rt_tables names, smtp_server names); nil offline.
+    /// Reads files back for diagnostics, and answers host questions when online.
     let host: (any Host)?
+    /// Whether host facts (rt_tables names, smtp_server names) may be asked.
+    let online: Bool
     /// "kind name" of every named section, for duplicate detection.
     var sectionNames: [String: SourceLocation] = [:]
-    /// Origins of the real servers and checkers of the virtual server being built.
-    var currentRealServerOrigins: [Origin] = []
-    var currentCheckerOrigins: [Origin] = []
-    var currentCheckerOriginsByServer: [[Origin]] = []
     private var cachedTableNames: Set<String>??
+    /// Files read back for diagnostics: bytes and line start offsets.
+    private var sourceFiles: [String: (bytes: [UInt8], lines: [Int])] = [:]
 
-    public init(diagnostics: Diagnostics, host: (any Host)? = nil) {
+    public init(diagnostics: Diagnostics, host: (any Host)? = nil, online: Bool? = nil) {
         self.diagnostics = diagnostics
         self.host = host
+        self.online = online ?? (host?.isOnline ?? false)
     }
+
+    /// The physical line at `location`, read back from its file.
+    func sourceLine(_ location: SourceLocation) -> String? {
+        let file = location.file
+        if sourceFiles[file] == nil {
+            guard let bytes = host?.readFile(file) else { return nil }
+            var starts = [0]
+            for (i, c) in bytes.enumerated() where c == 10 { starts.append(i + 1) }
+            sourceFiles[file] = (bytes, starts)
+        }
+        guard let f = sourceFiles[file], location.line >= 1, location.line <= f.lines.count else { return nil }
+        let start = f.lines[location.line - 1]
+        var end = location.line < f.lines.count ? f.lines[location.line] - 1 : f.bytes.count
+        if end > start, f.bytes[end - 1] == 13 { end -= 1 }
+        return String(decoding: f.bytes[start..<max(start, end)], as: UTF8.self)
+    }
+
+    func report(_ severity: Diagnostic.Severity, _ message: String, at spot: Spot, notes: [String] = []) {
+        diagnostics.report(Diagnostic(severity, message, at: spot.location, sourceLine: sourceLine(spot.location),
+                                      length: Int(spot.length), notes: notes))
+    }
+
+    func error(_ message: String, at spot: Spot, notes: [String] = []) { report(.error, message, at: spot, notes: notes) }
+    func warning(_ message: String, at spot: Spot, notes: [String] = []) { report(.warning, message, at: spot, notes: notes) }
 
     /// Names defined in the host's rt_tables files, or nil when offline.
     func routingTableNames() -> Set<String>? {
         if let c = cachedTableNames { return c }
-        guard let host, host.isOnline else { cachedTableNames = .some(nil); return nil }
+        guard let host, online else { cachedTableNames = .some(nil); return nil }
         var names = Set<String>()
         var files = ["/etc/iproute2/rt_tables", "/usr/share/iproute2/rt_tables", "/usr/lib/iproute2/rt_tables"]
         files += host.glob("/etc/iproute2/rt_tables.d/*.conf")
@@ -103,8 +136,6 @@ public final class ModelBuilder {
     /// How many top-level blocks have been read.
     var topLevelSequence = 0
 
-    /// The last top-level node of each keyword (for value blocks without a name).
-    var topLevelNodes: [String: ConfigNode] = [:]
 
     /// Builds the model from the parsed top-level nodes.
     public func build(_ nodes: [ConfigNode]) -> KeepalivedConfiguration {
@@ -115,7 +146,7 @@ public final class ModelBuilder {
     /// Adds one top-level node (the block parser can hand them over one by one).
     public func add(_ node: ConfigNode) {
         topLevelSequence += 1
-        topLevelNodes[node.keyword.text] = node
+        if case .values = node.body { origins.topLevel[node.keyword.text] = Spot(node.keyword) }
         TopLevelKeywords.section.apply([node], to: &config, self)
     }
 
@@ -126,7 +157,10 @@ public final class ModelBuilder {
     /// is online) the host checks.
     public func check(configDirectory: String) {
         CrossChecks(self).run()
-        if let host, host.isOnline {
+        // A configuration for another network namespace (net_namespace)
+        // names interfaces this one cannot see; keepalived -t then checks
+        // neither interfaces nor script files, and neither do we.
+        if let host, online, config.topLevel.netNamespace == nil {
             HostChecks(b: self, host: host, configDirectory: configDirectory).run()
         }
     }
@@ -308,7 +342,7 @@ public final class ModelBuilder {
         var best: (String, Int)?
         for c in candidates {
             let d = editDistance(w, Array(c.lowercased().utf8))
-            if d <= max(1, min(w.count, c.utf8.count) / 3), best == nil || d < best!.1 { best = (c, d) }
+            if d <= max(1, min(w.count, c.utf8.count) / 3), d < (best?.1 ?? Int.max) { best = (c, d) }
         }
         return best?.0
     }
@@ -351,13 +385,13 @@ public final class ModelBuilder {
         }
         // Provisionally numbered by reading order, so later checks find the
         // line; the compiler renumbers the final table.
-        var s = Script(id: ScriptID(scriptNodes.count), argv: argv)
+        var s = Script(id: ScriptID(origins.scripts.count), argv: argv)
         if let u = userTokens.first {
             let (user, group) = Self.userGroup(u.text, userTokens.dropFirst().first?.text)
             s.user = user
             s.group = group
         }
-        scriptNodes.append(n)
+        origins.scripts.append((Spot(cmd), userTokens.first.map(Spot.init)))
         return s
     }
 

@@ -14,7 +14,7 @@ enum TopLevelKeywords {
         .int("child_wait_time", \.topLevel.childWaitTime, 0...Int64(Int32.max)),
         Keyword("global_defs", shape: .block(GlobalKeywords.section.path)) { m, n, b in
             GlobalKeywords.section.apply(b.children(n), to: &m.global, b)
-            for c in b.children(n) { b.origins.global[c.keyword.text] = c }
+            for c in b.children(n) { b.origins.global[c.keyword.text] = Spot(c.arguments.first ?? c.keyword) }
         },
         named("track_group", TrackingKeywords.trackGroup, \.trackGroups, \.trackGroups, TrackGroup.init),
         .values("static_ipaddress") { m, l, _, b in
@@ -35,7 +35,12 @@ enum TopLevelKeywords {
         .values("linkbeat_interfaces") { m, l, _, b in
             if let e = b.linkbeatInterface(l) { m.linkbeatInterfaces.append(e) }
         },
-        named("vrrp_instance", VRRPKeywords.instance, \.vrrpInstances, \.vrrpInstances, VRRPInstance.init, recordKeywords: true),
+        named("vrrp_instance", VRRPKeywords.instance, \.vrrpInstances, \.vrrpInstances, VRRPInstance.init, recordKeywords: true,
+              finish: { vi, origin in
+                  // keepalived 2.2.7: state MASTER without a priority makes
+                  // the instance the address owner (its dump shows 255).
+                  if vi.state == .master && origin.keywords["priority"] == nil { vi.priority = 255 }
+              }),
         named("vrrp_script", TrackingKeywords.vrrpScript, \.vrrpScripts, \.vrrpScripts, VRRPScript.init),
         named("vrrp_track_process", TrackingKeywords.trackProcess, \.vrrpTrackProcesses, \.trackProcesses, TrackProcess.init),
         .values("interface_up_down_delays") { m, l, _, b in
@@ -64,9 +69,10 @@ enum TopLevelKeywords {
     static func named<S: NamedSection>(_ keyword: String, _ section: Section<S>,
                                        _ list: WritableKeyPath<KeepalivedConfiguration, [S]>,
                                        _ origins: WritableKeyPath<Origins, [Origin]>,
-                                       _ make: @escaping (String) -> S, recordKeywords: Bool = false) -> Keyword<KeepalivedConfiguration> {
+                                       _ make: @escaping (String) -> S, recordKeywords: Bool = false,
+                                       finish: ((inout S, Origin) -> Void)? = nil) -> Keyword<KeepalivedConfiguration> {
         Keyword(keyword, shape: .block(section.path)) { m, n, b in
-            b.namedBlock(n, section, into: &m, list, origins, kind: keyword, recordKeywords: recordKeywords, make)
+            b.namedBlock(n, section, into: &m, list, origins, kind: keyword, recordKeywords: recordKeywords, finish: finish, make)
         }
     }
 }
@@ -85,7 +91,8 @@ extension ModelBuilder {
     func namedBlock<S: NamedSection>(_ n: ConfigNode, _ section: Section<S>, into m: inout KeepalivedConfiguration,
                                      _ list: WritableKeyPath<KeepalivedConfiguration, [S]>,
                                      _ origins: WritableKeyPath<Origins, [Origin]>, kind: String,
-                                     recordKeywords: Bool = false, _ make: (String) -> S) {
+                                     recordKeywords: Bool = false, finish: ((inout S, Origin) -> Void)? = nil,
+                                     _ make: (String) -> S) {
         guard let nameToken = n.arguments.first else {
             error("\(n.keyword.text) needs a name", at: n.keyword, n, notes: ["keepalived would skip this block"])
             return
@@ -103,8 +110,9 @@ extension ModelBuilder {
         let children = self.children(n)
         section.apply(children, to: &v, self)
         if recordKeywords {
-            for c in children { origin.keywords[c.keyword.text] = c }
+            for c in children { origin.record(c) }
         }
+        finish?(&v, origin)
         m[keyPath: list].append(v)
         self.origins[keyPath: origins].append(origin)
     }
@@ -136,15 +144,23 @@ extension ModelBuilder {
         var vs = VirtualServer(address: address)
         var origin = Origin(n)
         origin.sequence = topLevelSequence
-        currentRealServerOrigins = []
-        currentCheckerOriginsByServer = []
         let children = self.children(n)
         IPVSKeywords.virtualServer.apply(children, to: &vs, self)
-        for c in children where c.keyword.text != "real_server" { origin.keywords[c.keyword.text] = c }
+        for c in children where c.keyword.text != "real_server" { origin.record(c) }
+        // Exact capacity: a service's real servers are read once and kept
+        // (appending grows the list to the next power of two).
+        vs.realServers = exactCopy(vs.realServers)
         m.virtualServers.append(vs)
         origins.virtualServers.append(origin)
-        origins.realServers.append(currentRealServerOrigins)
-        origins.checkers.append(currentCheckerOriginsByServer)
+    }
+
+    /// The same elements in a buffer of exactly their count.
+    func exactCopy<T>(_ a: [T]) -> [T] {
+        guard a.capacity > a.count else { return a }
+        var out: [T] = []
+        out.reserveCapacity(a.count)
+        out.append(contentsOf: a)
+        return out
     }
 
     /// `virtual_server_group NAME { entries }`.
@@ -175,7 +191,7 @@ extension ModelBuilder {
         let t = l.tokens
         guard let first = t.first else { return nil }
         if first.text == "fwmark" {
-            guard t.count >= 2, let m = integer(t[1], line: l, what: "virtual_server_group fwmark", 1...Int64(UInt32.max)) else {
+            guard t.count >= 2, let m = integer(t[1], line: l, what: "virtual_server_group fwmark", 0...Int64(UInt32.max)) else {
                 if t.count < 2 { error("virtual_server_group: fwmark needs a number", at: first, line: l) }
                 return nil
             }
@@ -191,10 +207,6 @@ extension ModelBuilder {
         if t.count >= 2 {
             guard let p = self.port(t[1], line: l, what: "virtual_server_group port", allowZero: true) else { return nil }
             port = p
-        }
-        if t.count > 2 {
-            error("virtual_server_group: unexpected '\(t[2].text)'", at: t[2], line: l, notes: ["one entry per line: ADDRESS [PORT]"])
-            return nil
         }
         let text = first.text
         if text.contains("/") {
@@ -255,12 +267,12 @@ extension ModelBuilder {
     func upDownDelay(_ l: LogicalLine) -> InterfaceUpDownDelay? {
         let t = l.tokens
         guard let first = t.first else { return nil }
-        guard t.count >= 2 else {
-            error("interface_up_down_delays: \(first.text) needs a down delay in seconds", at: first, line: l)
-            return nil
-        }
         let range = Interval.zero...Interval.seconds(255)
-        guard let down = timer(t[1], line: l, what: "interface_up_down_delays down delay", range) else { return nil }
+        var down = Interval.zero
+        if t.count >= 2 {
+            guard let d = timer(t[1], line: l, what: "interface_up_down_delays down delay", range) else { return nil }
+            down = d
+        }
         var up = down
         if t.count >= 3 {
             guard let u = timer(t[2], line: l, what: "interface_up_down_delays up delay", range) else { return nil }

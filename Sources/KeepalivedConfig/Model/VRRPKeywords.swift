@@ -90,7 +90,15 @@ enum VRRPKeywords {
         .int("priority", \.priority, 1...255, guess: "use 100"),
         .timer("advert_int", \.advertInt, Interval(microseconds: 10_000)...Interval.seconds(255)),
         .values("virtual_ipaddress") { m, l, n, b in
-            if let a = b.addressEntry(l, what: "virtual_ipaddress", allowTrackGroup: false) { m.virtualIpaddress.append(a) }
+            guard let a = b.addressEntry(l, what: "virtual_ipaddress", allowTrackGroup: false) else { return }
+            // One advert carries one family: the first address sets it.
+            if let first = m.virtualIpaddress.first, first.prefix.address.family != a.prefix.address.family {
+                b.error("(\(m.name)) virtual_ipaddress \(a.prefix.address) is not of the family of \(first.prefix.address)",
+                        at: l.tokens[0], line: l,
+                        notes: ["keepalived would ignore it; put other-family addresses in virtual_ipaddress_excluded"])
+                return
+            }
+            m.virtualIpaddress.append(a)
         },
         .values("virtual_ipaddress_excluded") { m, l, n, b in
             if let a = b.addressEntry(l, what: "virtual_ipaddress_excluded", allowTrackGroup: false) {

@@ -31,8 +31,16 @@ extension ModelBuilder {
             case "brd", "broadcast":
                 guard let v = value(k) else { return nil }
                 switch v.text {
-                case "+": e.broadcast = .setHostBits
-                case "-": e.broadcast = .clearHostBits
+                case "+", "-":
+                    guard prefix.address.family == .inet else {
+                        error("\(what): IPv6 addresses have no broadcast", at: k, line: l)
+                        return nil
+                    }
+                    guard prefix.length <= 30 else {
+                        error("\(what): a /\(prefix.length) has no room for a broadcast address", at: v, line: l)
+                        return nil
+                    }
+                    e.broadcast = v.text == "+" ? .setHostBits : .clearHostBits
                 default:
                     guard let a = address(v, line: l, what: "\(what) broadcast") else { return nil }
                     guard a.family == prefix.address.family else {
@@ -56,7 +64,15 @@ extension ModelBuilder {
                 guard let v = value(k) else { return nil }
                 e.label = v.text
             case "peer":
-                guard let v = value(k), let p = addressPrefix(v, line: l, what: "\(what) peer") else { return nil }
+                // keepalived 2.2.7 takes a plain peer address here.
+                guard let v = value(k), let pa = address(v, line: l, what: "\(what) peer") else { return nil }
+                let p = IPPrefix(address: pa, length: pa.family == .inet ? 32 : 128)
+                // The prefix goes on the peer, not on the local address.
+                if first.text.contains("/") {
+                    error("\(what): with a peer, give the prefix on the peer address, not on \(first.text)", at: first, line: l,
+                          notes: ["keepalived would ignore the peer"])
+                    return nil
+                }
                 e.peer = p
             case "home": e.home = true
             case "-nodad": e.nodad = true
@@ -273,6 +289,10 @@ extension ModelBuilder {
         if r.pref != nil, r.destination.address.family != .inet6 {
             error("\(what): pref is only valid for IPv6 routes", at: t[0], line: l)
             return nil
+        }
+        if let p = r.protocol, !r.noTrack, p != "keepalived", p != "18" {
+            warning("\(what): a route with protocol \(p) cannot be tracked; keepalived would use protocol keepalived",
+                    at: t[0], line: l, notes: ["add 'no_track' to keep protocol \(p)"])
         }
         if r.dev == nil, !r.noTrack {
             warning("\(what): route \(r.destination) has no interface ('dev'), so it cannot be tracked", at: t[0], line: l,

@@ -80,9 +80,9 @@ struct ParserState {
     mutating func consume(_ line: LogicalLine) {
         let tokens = line.tokens
         guard let first = tokens.first else { return }
-        let isClose = tokens.count == 1 && first.text == "}" && !first.quoted
-        let isOpenOnly = tokens.count == 1 && first.text == "{" && !first.quoted
-        let opens = !isClose && tokens[tokens.count - 1].text == "{" && !tokens[tokens.count - 1].quoted
+        let isClose = tokens.count == 1 && first.isCloseBrace
+        let isOpenOnly = tokens.count == 1 && first.isOpenBrace
+        let opens = !isClose && tokens[tokens.count - 1].isOpenBrace
 
         if skipping > 0 {
             if isClose { skipping -= 1 } else if opens { skipping += 1 }
@@ -222,7 +222,7 @@ struct ParserState {
         let f = stack.removeLast()
         guard let opener = f.opener else { return }
         var args = Array(opener.tokens.dropFirst())
-        if let last = args.last, last.text == "{", !last.quoted { args.removeLast() }
+        if let last = args.last, last.isOpenBrace { args.removeLast() }
         add(ConfigNode(keyword: opener.tokens[0], arguments: args,
                        body: f.isValues ? .values(f.values) : .block(f.children), line: opener))
     }

@@ -216,3 +216,10 @@ extension Array where Element == UInt8 {
 extension ArraySlice where Element == UInt8 {
     var string: String { String(decoding: self, as: UTF8.self) }
 }
+
+extension Token {
+    /// An unquoted `{` (cheaper than comparing Strings on every line).
+    var isOpenBrace: Bool { !quoted && text.utf8.count == 1 && text.utf8.first == ASCII.openBrace }
+    /// An unquoted `}`.
+    var isCloseBrace: Bool { !quoted && text.utf8.count == 1 && text.utf8.first == ASCII.closeBrace }
+}

@@ -7,6 +7,8 @@
 //   note: did you mean 'priority'?
 //
 // The caret line copies the tabs of the source line so it stays aligned.
+// Control characters (binary garbage fed as a configuration) are shown as
+// \xNN so they never reach the terminal.
 
 public enum DiagnosticRenderer {
     public static func render(_ d: Diagnostic) -> String {
@@ -14,16 +16,16 @@ public enum DiagnosticRenderer {
         if let l = d.location {
             out += "\(l): "
         }
-        out += "\(label(d.severity)): \(d.message)\n"
+        out += "\(label(d.severity)): \(printable(d.message))\n"
         if let l = d.location, let source = d.sourceLine, !source.isEmpty {
-            out += source + "\n"
-            out += caretLine(source, column: l.column, length: d.length) + "\n"
+            let (shown, caret) = sourceAndCaret(source, column: l.column, length: d.length)
+            out += shown + "\n" + caret + "\n"
         }
         for site in d.location?.includedFrom ?? [] {
             out += "  included from \(site.file):\(site.line)\n"
         }
         for n in d.notes {
-            out += "note: \(n)\n"
+            out += "note: \(printable(n))\n"
         }
         return out
     }
@@ -49,15 +51,45 @@ public enum DiagnosticRenderer {
     /// Spaces (and the source's own tabs) up to the 1-based byte `column`,
     /// then '^' and '~' under `length` characters.
     static func caretLine(_ source: String, column: Int, length: Int) -> String {
-        var pad = ""
+        sourceAndCaret(source, column: column, length: length).1
+    }
+
+    /// The source line as shown (control characters escaped) and the caret
+    /// line under it.
+    static func sourceAndCaret(_ source: String, column: Int, length: Int) -> (String, String) {
+        var shown = ""
+        var caret = ""
         var offset = 1
+        var marked = 0
+        let want = max(1, length)
         for scalar in source.unicodeScalars {
-            if offset >= column { break }
-            pad.append(scalar == "\t" ? "\t" : " ")
+            let piece = scalar == "\t" ? "\t" : escape(scalar)
+            shown += piece
+            if offset < column {
+                caret += scalar == "\t" ? "\t" : String(repeating: " ", count: piece.unicodeScalars.count)
+            } else if marked < want {
+                let mark = marked == 0 ? "^" : "~"
+                caret += mark + String(repeating: "~", count: max(0, piece.unicodeScalars.count - 1))
+                marked += 1
+            }
             offset += String(scalar).utf8.count
         }
-        let available = max(1, source.unicodeScalars.count - pad.unicodeScalars.count)
-        let n = max(1, min(length, available))
-        return pad + "^" + String(repeating: "~", count: n - 1)
+        if marked == 0 { caret += "^" }
+        return (shown, caret)
+    }
+
+    /// `text` with control characters as \xNN.
+    static func printable(_ text: String) -> String {
+        if !text.unicodeScalars.contains(where: { escape($0).unicodeScalars.count > 1 }) { return text }
+        return text.unicodeScalars.map { escape($0) }.joined()
+    }
+
+    private static func escape(_ s: Unicode.Scalar) -> String {
+        let v = s.value
+        if v < 0x20 || v == 0x7F || (0x80..<0xA0).contains(v) {
+            let hex = String(v, radix: 16)
+            return "\\x" + (hex.count < 2 ? "0" + hex : hex)
+        }
+        return String(s)
     }
 }

@@ -83,25 +83,26 @@ struct ReaderState {
     var definitions: Definitions
     var includeCheck: IncludeCheck = []
 
-    private var frames: [FileFrame] = []
-    private var totalBytes = 0
-    private var errorCount = 0
-    private var aborted = false
-    private var sink: (LogicalLine) -> Void = { _ in }
+    var frames: [FileFrame] = []
+    var totalBytes = 0
+    var errorCount = 0
+    var aborted = false
+    var sink: (LogicalLine) -> Void = { _ in }
 
     /// The physical line being processed.
-    private var current = PhysicalLine(context: FileContext.interned(file: "", includedFrom: []), number: 0,
-                                       bytes: ReaderState.noBytes, start: 0, end: 0)
-    private static let noBytes = SharedBytes([])
+    var current = PhysicalLine(context: FileContext.interned(file: "", includedFrom: []), number: 0,
+                               bytes: ReaderState.noBytes, start: 0, end: 0)
+    static let noBytes = SharedBytes([])
     /// A multi-line `$` definition being collected.
-    private var pendingDefinition: (name: [UInt8], value: [UInt8])?
-    /// Block names open at this point (approximately: from braces alone),
-    /// so `include_check` and `random_seed` act only inside global_defs.
-    private var openBlocks: [String] = []
-    private var lastKeyword = ""
+    var pendingDefinition: (name: [UInt8], value: [UInt8])?
+    /// For each block open at this point (followed from braces alone, which
+    /// is enough here), whether it is global_defs: `include_check` and
+    /// `random_seed` act only there.
+    var openBlocks: [Bool] = []
+    var lastKeywordIsGlobalDefs = false
 
-    private var work = LineBuffer()
-    private var scratch: [Token] = []
+    var work = LineBuffer()
+    var scratch: [Token] = []
 
     init(host: Host, diagnostics: Diagnostics, options: PreprocessorOptions, configID: String) {
         self.host = host
@@ -128,7 +129,7 @@ struct ReaderState {
 
     // MARK: Files
 
-    private struct FileFrame {
+    struct FileFrame {
         var path: String
         var directory: String
         var realPath: String
@@ -139,7 +140,7 @@ struct ReaderState {
     /// The physical line being processed. `bytes` is unowned: `read` keeps
     /// the file's bytes alive while its lines are processed, and lines made
     /// from it take their own reference.
-    private struct PhysicalLine {
+    struct PhysicalLine {
         unowned(unsafe) var context: FileContext
         var number: Int32
         unowned(unsafe) var bytes: SharedBytes
@@ -157,7 +158,7 @@ struct ReaderState {
         }
     }
 
-    private mutating func read(_ bytes: [UInt8], path: String, includedFrom: [IncludeSite]) {
+    mutating func read(_ bytes: [UInt8], path: String, includedFrom: [IncludeSite]) {
         totalBytes += bytes.count
         if totalBytes > options.maxTotalBytes {
             tooLarge(path)
@@ -214,7 +215,7 @@ struct ReaderState {
         } }
     }
 
-    private mutating func physicalLine(_ buf: UnsafeBufferPointer<UInt8>, start: Int, end: Int, classes: UInt8) {
+    mutating func physicalLine(_ buf: UnsafeBufferPointer<UInt8>, start: Int, end: Int, classes: UInt8) {
         let openQuote = Decommenter.decomment(buf, from: start, to: end, classes: classes, into: &work)
         if pendingDefinition != nil {
             continueDefinition(physicallyEmpty: start == end)
@@ -230,7 +231,7 @@ struct ReaderState {
     /// One more physical line while a multi-line definition is open. As
     /// observed on 2.2.7, a physically empty line ends the definition; a
     /// line that is empty only once its comment is gone is passed over.
-    private mutating func continueDefinition(physicallyEmpty: Bool) {
+    mutating func continueDefinition(physicallyEmpty: Bool) {
         guard var def = pendingDefinition else { return }
         if physicallyEmpty {
             definitions.define(def.name, def.value)
@@ -252,7 +253,7 @@ struct ReaderState {
         }
     }
 
-    private mutating func process(_ input: LineBuffer, depth: Int) {
+    mutating func process(_ input: LineBuffer, depth: Int) {
         if aborted { return }
         var line = input
         // @ID / @^ID: keep the rest only for (or except for) this config-id.
@@ -315,7 +316,7 @@ struct ReaderState {
     }
 
     /// `$NAME=value`; false when the line is not a definition.
-    private mutating func define(_ line: LineBuffer) -> Bool {
+    mutating func define(_ line: LineBuffer) -> Bool {
         var i = 1
         guard i < line.count, ASCII.isNameStart(line.bytes[i]) else { return false }
         while i < line.count && ASCII.isNameByte(line.bytes[i]) { i += 1 }
@@ -335,7 +336,7 @@ struct ReaderState {
     }
 
     /// `~SEQ`/`~LST` parameters may use single-line definitions.
-    private static func expandFully(_ line: LineBuffer, _ definitions: inout Definitions) -> LineBuffer {
+    static func expandFully(_ line: LineBuffer, _ definitions: inout Definitions) -> LineBuffer {
         var current = line
         for _ in 0..<ReaderState.maxSubstitutionPasses {
             guard case .changed(let next) = definitions.substitute(current),
@@ -345,11 +346,12 @@ struct ReaderState {
         return current
     }
 
-    private mutating func sequence(_ spec: SequenceSpec, at column: Int32, depth: Int) {
+    mutating func sequence(_ spec: SequenceSpec, at column: Int32, depth: Int) {
         let count = spec.iterations
         let budget = Int64(options.maxTotalBytes - totalBytes)
         if count > 1_000_000 || count * Int64(max(1, spec.rest.count)) > budget {
-            error("~SEQ/~LST would produce \(count) lines - refusing", column: column, length: 4)
+            error("~SEQ/~LST of \(count) steps - refusing (at most 1,000,000, and 64 MiB of text in all)",
+                  column: column, length: 4)
             return
         }
         if depth >= ReaderState.maxExpansionDepth {
@@ -366,7 +368,7 @@ struct ReaderState {
 
     /// The lines a substitution produced (several when a multi-line value
     /// was used): each is decommented again and processed from the start.
-    private mutating func expandedLines(_ expanded: LineBuffer, depth: Int) {
+    mutating func expandedLines(_ expanded: LineBuffer, depth: Int) {
         if depth >= ReaderState.maxExpansionDepth {
             error("definitions expand into each other too deeply - is a multi-line definition used inside itself?",
                   column: expanded.isEmpty ? 1 : expanded.column(0), length: 1)
@@ -388,231 +390,9 @@ struct ReaderState {
         }
     }
 
-    // MARK: Includes, braces, tokens
-
-    private static let includeWords: [[UInt8]] = ["include", "includer", "includem", "includew", "includeb", "includea"]
-        .map { Array($0.utf8) }
-
-    private mutating func emit(_ line: LineBuffer) {
-        let n = line.count
-        let mayHaveBraces = line.contains(ByteClass.brace)
-        var start = 0
-        while start < n {
-            while start < n && ASCII.isBlank(line.bytes[start]) { start += 1 }
-            if start >= n { return }
-            if line.bytes[start] == 0x69 /* i */, include(line, at: start) { return }
-            var brace = -1
-            if mayHaveBraces {
-                var i = start
-                var inQuote = false
-                while i < n {
-                    let b = line.bytes[i]
-                    if b == ASCII.quote {
-                        inQuote.toggle()
-                    } else if !inQuote && (b == ASCII.openBrace || b == ASCII.closeBrace) {
-                        brace = i
-                        break
-                    }
-                    i += 1
-                }
-            }
-            if brace < 0 {
-                makeLine(line, start, n)
-                return
-            }
-            if line.bytes[brace] == ASCII.openBrace {
-                makeLine(line, start, brace + 1)
-            } else {
-                makeLine(line, start, brace)
-                makeLine(line, brace, brace + 1)
-            }
-            start = brace + 1
-        }
-    }
-
-    /// An `include` line: the rest of the line is the pattern.
-    private mutating func include(_ line: LineBuffer, at start: Int) -> Bool {
-        var wordEnd = start
-        while wordEnd < line.count && !ASCII.isBlank(line.bytes[wordEnd]) { wordEnd += 1 }
-        guard let kind = IncludeCheck.forKeyword(line.bytes[start..<wordEnd]) else { return false }
-        var p = wordEnd
-        while p < line.count && ASCII.isBlank(line.bytes[p]) { p += 1 }
-        let column = line.column(start)
-        if p == line.count {
-            error("'\(line.bytes[start..<wordEnd].string)' needs a file name or pattern", column: column,
-                  length: wordEnd - start)
-            return true
-        }
-        let pattern = line.bytes[p...].string
-        include(pattern: pattern, checks: kind.union(includeCheck), column: column,
-                patternColumn: line.column(p), length: line.count - p)
-        return true
-    }
-
-    private mutating func include(pattern: String, checks: IncludeCheck, column: Int32, patternColumn: Int32, length: Int) {
-        guard let frame = frames.last else { return }
-        let kind = IncludePattern(pattern)
-        let full = PathText.join(frame.directory, pattern)
-        let matches = host.glob(full)
-        let site = IncludeSite(file: current.file, line: Int(current.number))
-        let here = current
-        func problem(_ message: String, unusable: Bool, notes: [String] = []) {
-            let d = Diagnostic(.error, message, at: here.location(column: patternColumn),
-                               sourceLine: here.source, length: length, notes: notes)
-            errorCount += 1
-            if unusable { diagnostics.reportUnusable(d) } else { diagnostics.report(d) }
-        }
-        if matches.isEmpty {
-            switch kind {
-            case .plain:
-                problem("included file '\(full)' does not exist", unusable: checks.contains(.match),
-                        notes: checks.contains(.match) ? [] : [
-                            "keepalived would only log this and run without the file; kaconf refuses a configuration with a part missing",
-                        ])
-            case .wildcard:
-                if checks.contains(.wildcardMatch) {
-                    problem("no files match '\(full)'", unusable: true)
-                }
-            case .brace:
-                if checks.contains(.braceMatch) {
-                    problem("no files match '\(full)'", unusable: true)
-                }
-            }
-            return
-        }
-        if frames.count >= options.maxIncludeDepth {
-            problem("includes nested more than \(options.maxIncludeDepth) deep", unusable: false)
-            return
-        }
-        let mustBeUsable = !checks.intersection([.read, .match]).isEmpty
-        for path in matches {
-            if aborted { return }
-            let status = host.status(of: path, follow: true)
-            var reason: String?
-            switch status?.kind {
-            case nil: reason = "cannot be read"
-            case .directory?: reason = "is a directory"
-            case .regular?: if status?.isExecutable == true { reason = "is executable" }
-            case .symlink?, .other?: reason = "is not a regular file"
-            }
-            if let reason {
-                if kind == .plain || mustBeUsable {
-                    problem("included file '\(path)' \(reason) - not reading it", unusable: mustBeUsable,
-                            notes: ["keepalived reads only regular, non-executable files"])
-                }
-                continue
-            }
-            let real = host.realPath(path) ?? path
-            if let loop = frames.firstIndex(where: { $0.realPath == real }) {
-                let chain = frames[loop...].map(\.path) + [path]
-                problem("include loop: \(chain.joined(separator: " includes "))", unusable: false,
-                        notes: ["each file may be included once along a chain of includes"])
-                continue
-            }
-            guard let bytes = host.readFile(path) else {
-                problem("included file '\(path)' cannot be read", unusable: checks.contains(.read))
-                continue
-            }
-            read(bytes, path: path, includedFrom: [site] + here.includedFrom)
-        }
-        current = here
-    }
-
-    private mutating func makeLine(_ line: LineBuffer, _ s: Int, _ e: Int) {
-        var start = s, end = e
-        while start < end && ASCII.isBlank(line.bytes[start]) { start += 1 }
-        while end > start && ASCII.isBlank(line.bytes[end - 1]) { end -= 1 }
-        guard start < end else { return }
-        // Tokens are gathered in a scratch array and copied out at their
-        // exact size: one allocation per line instead of one per doubling.
-        scratch.removeAll(keepingCapacity: true)
-        let table = ByteClass.table
-        let stop = ByteClass.blank | ByteClass.quote | ByteClass.brace
-        line.bytes.withUnsafeBufferPointer { bytes in
-            var i = start
-            while i < end {
-                let b = bytes[i]
-                let c = table[Int(b)]
-                if c & ByteClass.blank != 0 {
-                    i += 1
-                    continue
-                }
-                let column = line.column(i)
-                if c & ByteClass.brace != 0 {
-                    scratch.append(token(bytes, i, i + 1, column: column, quoted: false))
-                    i += 1
-                } else if b == ASCII.quote {
-                    // An unmatched quote was reported when the line was decommented.
-                    var j = i + 1
-                    while j < end && bytes[j] != ASCII.quote { j += 1 }
-                    scratch.append(token(bytes, i + 1, j, column: column, quoted: true))
-                    i = min(j + 1, end)
-                } else {
-                    var j = i + 1
-                    while j < end && table[Int(bytes[j])] & stop == 0 { j += 1 }
-                    scratch.append(token(bytes, i, j, column: column, quoted: false))
-                    i = j
-                }
-            }
-        }
-        guard let first = scratch.first else { return }
-        let tokens = Array(scratch)
-        let (range, owned) = textRange(line, start, end)
-        trackBlocks(tokens)
-        sink(LogicalLine(tokens: tokens, bytes: current.bytes, text: range, ownedText: owned,
-                         source: current.sourceRange, location: first.location))
-    }
-
-    @inline(__always)
-    private func token(_ bytes: UnsafeBufferPointer<UInt8>, _ s: Int, _ e: Int, column: Int32, quoted: Bool) -> Token {
-        Token(String(decoding: UnsafeBufferPointer(rebasing: bytes[s..<e]), as: UTF8.self),
-              at: current.location(column: column), quoted: quoted)
-    }
-
-    /// The line's text as a slice of the file when it is unchanged from it
-    /// (the usual case), else as a String of its own.
-    private mutating func textRange(_ line: LineBuffer, _ s: Int, _ e: Int) -> (Range<Int32>, String?) {
-        let first = Int(line.column(s))
-        let rawStart = current.start + first - 1
-        if line.isUnchanged {
-            return (Int32(rawStart)..<Int32(rawStart + (e - s)), nil)
-        }
-        let last = Int(line.column(e - 1))
-        let rawEnd = current.start + last
-        if last - first == e - 1 - s, rawStart >= current.start, rawEnd <= current.end,
-           current.bytes.bytes[rawStart..<rawEnd].elementsEqual(line.bytes[s..<e]) {
-            return (Int32(rawStart)..<Int32(rawEnd), nil)
-        }
-        return (0..<0, String(decoding: line.bytes[s..<e], as: UTF8.self))
-    }
-
-    /// Follows block nesting well enough to apply `include_check` and
-    /// `random_seed` where keepalived does: inside global_defs.
-    private mutating func trackBlocks(_ tokens: [Token]) {
-        let first = tokens[0].text
-        if tokens.count == 1 && first == "}" {
-            if !openBlocks.isEmpty { openBlocks.removeLast() }
-            return
-        }
-        if tokens[tokens.count - 1].text == "{" {
-            openBlocks.append(tokens.count == 1 ? lastKeyword : first)
-            return
-        }
-        lastKeyword = first
-        guard openBlocks.count == 1 && openBlocks[0] == "global_defs" else { return }
-        if first == "include_check" {
-            switch IncludeCheck.parse(tokens.dropFirst().map(\.text)) {
-            case .success(let c): includeCheck = options.checkAllIncludes ? .all : c
-            case .failure(let e): error(e.message, column: Int32(tokens[0].location.column), length: first.utf8.count)
-            }
-        } else if first == "random_seed", tokens.count == 2, let seed = CNumber.parse(Array(tokens[1].text.utf8)) {
-            definitions.random.reseed(UInt64(bitPattern: seed))
-        }
-    }
-
     // MARK: Problems
 
-    private mutating func error(_ message: String, column: Int32, length: Int, notes: [String] = []) {
+    mutating func error(_ message: String, column: Int32, length: Int, notes: [String] = []) {
         diagnostics.report(Diagnostic(.error, message, at: current.location(column: column),
                                       sourceLine: current.source, length: length, notes: notes))
         errorCount += 1
@@ -623,13 +403,13 @@ struct ReaderState {
         }
     }
 
-    private mutating func unterminatedQuote(_ line: LineBuffer) {
+    mutating func unterminatedQuote(_ line: LineBuffer) {
         let column = line.bytes.lastIndex(of: ASCII.quote).map { line.column($0) } ?? 1
         error("unterminated quote", column: column, length: 1,
               notes: ["a '\"' opens a string that must close on the same line"])
     }
 
-    private mutating func tooLarge(_ path: String) {
+    mutating func tooLarge(_ path: String) {
         guard !aborted else { return }
         aborted = true
         diagnostics.report(Diagnostic(.fatal,

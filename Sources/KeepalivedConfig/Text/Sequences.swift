@@ -39,7 +39,7 @@ struct SequenceSpec {
 
     /// Recognises a `~SEQ`/`~SEQx`/`~LST` line. Returns nil when the line
     /// is not one, `.failure(message)` when it is one but malformed.
-    static func parse(_ line: LineBuffer, expand: (LineBuffer) -> LineBuffer) -> Result<SequenceSpec, SequenceError>? {
+    static func parse(_ line: LineBuffer, expand: (LineBuffer) -> LineBuffer) -> Result<SequenceSpec, TextProblem>? {
         let kind: Kind
         let open: Int
         if line.hasPrefix("~SEQ(") {
@@ -53,7 +53,7 @@ struct SequenceSpec {
         }
         let name = kind == .lst ? "~LST" : "~SEQ"
         guard let close = line.bytes[open...].firstIndex(of: ASCII.closeParen) else {
-            return .failure(SequenceError("\(name) has no closing ')'"))
+            return .failure(TextProblem("\(name) has no closing ')'"))
         }
         var restStart = close + 1
         while restStart < line.count && ASCII.isBlank(line.bytes[restStart]) { restStart += 1 }
@@ -68,19 +68,19 @@ struct SequenceSpec {
     }
 
     private static func parseSequence(_ params: [LineBuffer], hex: Bool, rest: LineBuffer,
-                                      expand: (LineBuffer) -> LineBuffer) -> Result<SequenceSpec, SequenceError> {
+                                      expand: (LineBuffer) -> LineBuffer) -> Result<SequenceSpec, TextProblem> {
         guard params.count >= 2 && params.count <= 4 else {
-            return .failure(SequenceError("~SEQ needs a variable and 1 to 3 numbers, got \(params.count - 1) numbers"))
+            return .failure(TextProblem("~SEQ needs a variable and 1 to 3 numbers, got \(params.count - 1) numbers"))
         }
         let variable = params[0].bytes
         guard isName(variable) else {
-            return .failure(SequenceError("~SEQ variable '\(variable.string)' is not a valid name"))
+            return .failure(TextProblem("~SEQ variable '\(variable.string)' is not a valid name"))
         }
         var numbers: [Int64] = []
         for p in params.dropFirst() {
             let expanded = expand(p)
             guard let n = CNumber.parse(expanded.bytes) else {
-                return .failure(SequenceError("~SEQ value '\(expanded.string)' is not a number"))
+                return .failure(TextProblem("~SEQ value '\(expanded.string)' is not a number"))
             }
             numbers.append(n)
         }
@@ -100,31 +100,31 @@ struct SequenceSpec {
             spec.end = numbers[2]
         }
         if spec.step == 0 || (spec.step > 0 && spec.start > spec.end) || (spec.step < 0 && spec.start < spec.end) {
-            return .failure(SequenceError("invalid ~SEQ values: from \(spec.start) by \(spec.step) never reaches \(spec.end)"))
+            return .failure(TextProblem("invalid ~SEQ values: from \(spec.start) by \(spec.step) never reaches \(spec.end)"))
         }
         if hex && (spec.start < 0 || spec.end < 0) {
-            return .failure(SequenceError("~SEQx is only valid for non-negative numbers"))
+            return .failure(TextProblem("~SEQx is only valid for non-negative numbers"))
         }
         // (end - start) / step must not overflow for extreme values.
         if spec.end.subtractingReportingOverflow(spec.start).overflow {
-            return .failure(SequenceError("~SEQ range is too large"))
+            return .failure(TextProblem("~SEQ range is too large"))
         }
         return .success(spec)
     }
 
-    private static func parseList(_ params: [LineBuffer], rest: LineBuffer) -> Result<SequenceSpec, SequenceError> {
+    private static func parseList(_ params: [LineBuffer], rest: LineBuffer) -> Result<SequenceSpec, TextProblem> {
         guard let first = params.first, !first.isEmpty else {
-            return .failure(SequenceError("~LST needs a variable"))
+            return .failure(TextProblem("~LST needs a variable"))
         }
         let variables = group(first.bytes)
         for v in variables where !isName(v) {
-            return .failure(SequenceError("~LST variable '\(v.string)' is not a valid name"))
+            return .failure(TextProblem("~LST variable '\(v.string)' is not a valid name"))
         }
         var rows: [[[UInt8]]] = []
         for p in params.dropFirst() {
             var values = variables.count == 1 && p.bytes.first != ASCII.openBrace ? [p.bytes] : group(p.bytes)
             if values.count > variables.count {
-                return .failure(SequenceError("~LST specification has too many values in '\(p.string)'"))
+                return .failure(TextProblem("~LST specification has too many values in '\(p.string)'"))
             }
             while values.count < variables.count { values.append([]) }
             rows.append(values)
@@ -176,7 +176,8 @@ struct SequenceSpec {
     }
 }
 
-struct SequenceError: Error {
+/// A malformed construct found while preprocessing, with its message.
+struct TextProblem: Error {
     var message: String
     init(_ message: String) { self.message = message }
 }

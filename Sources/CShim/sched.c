@@ -1,0 +1,12 @@
+#define _GNU_SOURCE
+#include "shim_sched.h"
+#include <sched.h>
+
+int cshim_set_cpu_affinity(const int *cpus, int count) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    for (int i = 0; i < count; i++) {
+        if (cpus[i] >= 0 && cpus[i] < CPU_SETSIZE) CPU_SET(cpus[i], &set);
+    }
+    return sched_setaffinity(0, sizeof(set), &set);
+}

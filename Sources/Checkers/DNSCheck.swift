@@ -1,0 +1,110 @@
+// DNS_CHECK (reference §5.5): one UDP query (RD set) for `name` of `type`;
+// the reply must carry the query's ID, have QR set and RCODE 0 (RFC 1035 §4.1).
+
+import ConfigModel
+
+public enum DNSMessage {
+    /// RFC 1035 §3.2.2 and RFC 3596 (AAAA).
+    public static func typeCode(_ t: DNSCheck.QueryType) -> UInt16 {
+        switch t {
+        case .A: return 1
+        case .NS: return 2
+        case .CNAME: return 5
+        case .SOA: return 6
+        case .MX: return 15
+        case .TXT: return 16
+        case .AAAA: return 28
+        }
+    }
+
+    public enum EncodeError: Error, Equatable, CustomStringConvertible {
+        case labelTooLong(String)
+        case nameTooLong
+        case emptyLabel
+        public var description: String {
+            switch self {
+            case .labelTooLong(let l): return "DNS label '\(l)' longer than 63 bytes"
+            case .nameTooLong: return "DNS name longer than 255 bytes"
+            case .emptyLabel: return "DNS name has an empty label"
+            }
+        }
+    }
+
+    /// The wire form of a domain name: "." is the root (a single zero byte);
+    /// a trailing dot is optional.
+    public static func encodeName(_ name: String) throws(EncodeError) -> [UInt8] {
+        var out: [UInt8] = []
+        var text = Substring(name)
+        if text.hasSuffix(".") { text = text.dropLast() }
+        if !text.isEmpty {
+            for label in text.split(separator: ".", omittingEmptySubsequences: false) {
+                let bytes = Array(label.utf8)
+                guard !bytes.isEmpty else { throw .emptyLabel }
+                guard bytes.count <= 63 else { throw .labelTooLong(String(label)) }
+                out.append(UInt8(bytes.count))
+                out += bytes
+            }
+        }
+        out.append(0)
+        guard out.count <= 255 else { throw .nameTooLong }
+        return out
+    }
+
+    /// A standard query with RD set, one question of class IN.
+    public static func query(id: UInt16, name: String, type: DNSCheck.QueryType) throws(EncodeError) -> [UInt8] {
+        var out: [UInt8] = [UInt8(id >> 8), UInt8(id & 0xFF),
+                            0x01, 0x00,  // QR=0, opcode QUERY, RD=1
+                            0x00, 0x01,  // QDCOUNT
+                            0x00, 0x00, 0x00, 0x00, 0x00, 0x00]
+        out += try encodeName(name)
+        let t = typeCode(type)
+        out += [UInt8(t >> 8), UInt8(t & 0xFF), 0x00, 0x01]
+        return out
+    }
+
+    /// Checks a reply against the query id: nil when acceptable, else why not.
+    public static func problem(inReply r: [UInt8], id: UInt16) -> String? {
+        guard r.count >= 12 else { return "reply of \(r.count) bytes, shorter than a DNS header" }
+        let rid = UInt16(r[0]) << 8 | UInt16(r[1])
+        guard rid == id else { return "reply ID \(rid) does not match query ID \(id)" }
+        guard r[2] & 0x80 != 0 else { return "QR bit not set" }
+        let rcode = r[3] & 0x0F
+        guard rcode == 0 else { return "RCODE \(rcode)" }
+        return nil
+    }
+}
+
+public struct DNSProbe: Probe {
+    public let endpoint: Endpoint
+    public let id: UInt16
+    private let query: [UInt8]?
+    private let encodeError: String?
+
+    public init(endpoint: Endpoint, type: DNSCheck.QueryType, name: String, random: inout some RandomSource) {
+        self.endpoint = endpoint
+        id = UInt16(truncatingIfNeeded: random.next(upTo: 0xFFFF))
+        do {
+            query = try DNSMessage.query(id: id, name: name, type: type)
+            encodeError = nil
+        } catch {
+            query = nil
+            encodeError = error.description
+        }
+    }
+
+    public var transport: ProbeTransport { .datagram(endpoint) }
+
+    public mutating func connected() -> ProbeOutput {
+        guard let query else { return .done(.fail(.dnsReply(encodeError ?? "bad query"))) }
+        return ProbeOutput(send: query)
+    }
+
+    public mutating func received(_ bytes: [UInt8]) -> ProbeOutput {
+        // A datagram that is not ours (wrong id) is a failure: keepalived
+        // checks the one reply it reads.
+        if let p = DNSMessage.problem(inReply: bytes, id: id) { return .done(.fail(.dnsReply(p))) }
+        return .done(.pass(.dnsOK))
+    }
+
+    public mutating func peerClosed() -> Verdict { .fail(.peerClosed) }
+}

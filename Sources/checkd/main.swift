@@ -1,0 +1,123 @@
+// checkd: every keepalived health checker, unprivileged.
+//
+// Peers:        the supervisor (config, reload, shutdown, scripts) when supervised;
+//               ipvs-applier (verdicts out: on change, full state on (re)connect);
+//               vrrpd (VRRP state changes in, for ha_suspend).
+//               Alone: ka-script-host (config, scripts), <runtime-dir>/ipvs-applier/ipvs-applier.sock
+//               (connect), <runtime-dir>/checkd/checkd.sock (listen for vrrpd).
+// User:         keepalived-checkd (created by scripts/setup.sh).
+// Capabilities: none (a checker `fwmark` needs CAP_NET_ADMIN, which the profile does not grant: logged).
+// Touches:      probe sockets (TCP, UDP, ICMP datagram), track files (inotify),
+//               notify FIFOs, scripts (through the supervisor, or its own when alone).
+import ArgumentParser
+import Checkers
+import Codec
+import ConfigModel
+import DaemonSupport
+import Glibc
+import Logging
+import Posix
+import Reactor
+import Sandbox
+import Wire
+
+struct CheckdCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "checkd",
+        abstract: "Health checks for keepalived's virtual servers (HTTP, SSL, TCP, SMTP, DNS, UDP, PING, MISC, FILE).",
+        discussion: "Loads a compiled configuration ('kaconf compile'), checks every real server and tells ipvs-applier which are up.")
+
+    @OptionGroup var daemon: DaemonOptions
+
+    @Option(name: .customLong("compiled"), help: ArgumentHelp("Same as -f: the compiled configuration to load.", valueName: "file"))
+    var compiled: String?
+
+    mutating func run() throws {
+        var options = daemon
+        if let compiled { options.config = compiled }
+        // Logging, the runtime directory and peer sockets or the supervisor
+        // link, ka-script-host (alone), the sandbox: DaemonSupport's, as for
+        // every daemon.
+        let d: Daemon
+        do {
+            d = try Daemon.start(.checkd, options: options)
+        } catch {
+            let line = Array("checkd: \(error)\n".utf8)
+            _ = line.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
+            throw ExitCode(1)
+        }
+        try d.run(delegate: CheckdDelegate(daemon: d))
+    }
+}
+
+/// checkd's answers to the supervisor (or, alone, to ka-script-host and its peers).
+final class CheckdDelegate: DaemonDelegate {
+    let host: Daemon
+    var checks: CheckDaemon?
+
+    init(daemon: Daemon) { host = daemon }
+
+    func apply(slice: [UInt8], generation: Generation) -> String? {
+        let config: CompiledConfig
+        if let c = try? CompiledConfig.load(from: slice) {
+            config = c
+        } else {
+            do { config = try Codec.decode(CompiledConfig.self, from: slice) } catch { return "cannot decode the slice: \(error)" }
+        }
+        if PlanBuilder.build(config.config).usesFwmark {
+            host.logger.warning("a checker sets fwmark: SO_MARK needs CAP_NET_ADMIN, which checkd's profile does not grant; those checks will fail")
+        }
+        if let checks {
+            checks.reload(config, generation: generation)
+        } else {
+            let d = CheckDaemon(reactor: host.reactor, logger: host.logger, config: config, generation: generation,
+                                scripts: HostScripts(daemon: host))
+            d.sendToApplier = { [host] in host.send($0) }
+            checks = d
+            // The first states go out as changes; a full state follows whenever
+            // ipvs-applier (re)connects (peerChange).
+            d.start()
+        }
+        return nil
+    }
+
+    func status(_ request: StatusRequest, generation: Generation) -> [StatusReply] {
+        [StatusReply(requestID: request.requestID, generation: generation, program: .checkd, pid: getpid(),
+                     dumpLines: checks?.dumpLines() ?? [])]
+    }
+
+    func shutdown(_ request: Shutdown) {
+        guard let checks else { host.finishShutdown() }
+        checks.shutdown { [host] in host.finishShutdown() }
+    }
+
+    func received(_ message: Message, from: ProgramName) {
+        switch message {
+        case .vrrpStateChange(let s): checks?.vrrpStateChanged(s)
+        case .peerChange(let p) where p.program == .ipvsApplier && p.up: checks?.sendFullState()
+        default: host.logger.debug("ignoring \(message.type) from \(from)")
+        }
+    }
+}
+
+/// Scripts through the supervisor (it owns users and privileges), or alone
+/// through ka-script-host (started before the sandbox, as checkd's user).
+final class HostScripts: ScriptExecutor {
+    let daemon: Daemon
+    private(set) var running = 0
+    init(daemon: Daemon) { self.daemon = daemon }
+    func run(_ id: ScriptID, timeout: Interval?, completion: @escaping (ScriptEnd) -> Void) {
+        running += 1
+        daemon.runScript(id.index) { [weak self] outcome in
+            self?.running -= 1
+            switch outcome {
+            case .exited(let s): completion(.exited(s))
+            case .signaled(let s): completion(.signaled(s))
+            case .timedOut: completion(.timedOut)
+            case .failedToStart(let why), .refused(let why): completion(.couldNotRun(why))
+            }
+        }
+    }
+}
+
+CheckdCommand.main()

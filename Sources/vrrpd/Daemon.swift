@@ -1,0 +1,156 @@
+// vrrpd at run time: the service on the reactor, where its configuration
+// comes from (the supervisor's slices, or a file when alone), the signals it
+// answers, and where its state changes go.
+import ConfigModel
+import DaemonSupport
+import Glibc
+import Logging
+import Posix
+import Reactor
+import VRRP
+import VRRPService
+import Wire
+
+final class Daemon: DaemonDelegate {
+    let reactor: Reactor
+    let service: VRRPService
+    let logger: Logger
+    let source: ConfigSource?
+    private var link: DaemonLink?
+    private var statusServer: StatusServer?
+    private var generation = Generation(0)
+    private var started = false
+    /// Sync group of each instance, for the state-change messages.
+    private var syncGroups: [String: String] = [:]
+
+    init(source: ConfigSource?, options: VRRPService.Options, logger: Logger) throws {
+        self.source = source
+        self.logger = logger
+        reactor = try Reactor()
+        service = try VRRPService(reactor: reactor, options: options)
+        service.log = { [logger] level, message in logger.log(level: level.swiftLog, "\(message)") }
+        service.onStateChange = { [unowned self] change, _ in self.stateChanged(change) }
+        try reactor.handleSignals([SIGTERM, SIGINT, SIGHUP]) { [unowned self] e in self.signal(e) }
+    }
+
+    func connectSupervisor(fd: Int32) throws {
+        let l = try DaemonLink(program: .vrrpd, fd: fd, reactor: reactor, logger: logger)
+        link = l
+        try l.start(delegate: self)
+    }
+
+    func openStatusSocket(directory: String) {
+        do {
+            statusServer = try StatusServer(directory: directory, reactor: reactor, logger: logger) { [unowned self] r in
+                StatusReport.reply(self.service, request: r, generation: self.generation)
+            }
+        } catch {
+            logger.warning("no status socket in \(directory): \(error)")
+        }
+    }
+
+    /// Starts `config` (alone) or waits for the supervisor's first slice, then runs until stopped.
+    func run(_ config: CompiledConfig?) throws {
+        if let config {
+            generation = Generation.initial
+            try begin(config)
+        }
+        try reactor.run()
+        logger.info("vrrpd stopped")
+    }
+
+    private func begin(_ config: CompiledConfig) throws {
+        let settings = derive(config)
+        try service.start(settings)
+        started = true
+        logger.info("vrrpd started with \(settings.count) instance(s)\(source.map { " from \($0.path)" } ?? "")")
+    }
+
+    func derive(_ config: CompiledConfig) -> [InstanceSettings] {
+        let r = InstanceSettings.deriveAll(config.config)
+        for n in r.notes { logger.warning("\(n)") }
+        for e in r.errors { logger.error("\(e): instance not started") }
+        syncGroups = [:]
+        for g in config.config.vrrpSyncGroups { for member in g.group { syncGroups[member] = g.name } }
+        return r.settings
+    }
+
+    private func signal(_ e: SignalEvent) {
+        switch e.signal {
+        case SIGHUP:
+            guard let source else {
+                logger.info("SIGHUP ignored: under the supervisor, reloads come from it")
+                return
+            }
+            logger.info("reloading \(source.path)")
+            do {
+                let config = try source.load()
+                generation = generation.next
+                service.reload(derive(config))
+            } catch {
+                logger.error("reload failed, keeping the running configuration: \(error)")
+            }
+        default:
+            logger.info("stopping on \(SignalName.of(e.signal))")
+            stop(release: nil)
+        }
+    }
+
+    private func stop(release: Bool?) {
+        service.shutdown(releaseAddresses: release)
+        reactor.stop()
+    }
+
+    private func stateChanged(_ change: StateChange) {
+        guard let link, let state = Wire.VRRPState(rawValue: change.to.rawValue) else { return }
+        link.send(.vrrpStateChange(VRRPStateChange(generation: generation, instance: change.instance,
+                                                   syncGroup: syncGroups[change.instance], state: state,
+                                                   priority: change.priority)))
+    }
+
+    // MARK: DaemonDelegate (under the supervisor)
+
+    func apply(slice: [UInt8], generation g: Generation) -> String? {
+        let config: CompiledConfig
+        do { config = try CompiledConfig.load(from: slice).slice(for: .vrrpd) } catch { return "\(error)" }
+        generation = g
+        if !started {
+            Scheduling.apply(config.config.global, logger: logger)
+            do { try begin(config) } catch { return "\(error)" }
+        } else {
+            service.reload(derive(config))
+        }
+        return nil
+    }
+
+    func status(_ request: StatusRequest, generation g: Generation) -> [StatusReply] {
+        [StatusReport.reply(service, request: request, generation: g)]
+    }
+
+    func shutdown(_ request: Shutdown) {
+        logger.info("stopping at the supervisor's request (\(request.reason.rawValue))")
+        service.shutdown(releaseAddresses: request.releaseVIPs)
+        link?.finishShutdown()
+    }
+
+    func received(_ message: Message, from: ProgramName) {
+        // A peer that (re)connects starts from the truth: resend every state.
+        guard case .peerChange(let p) = message, p.up, p.program == .checkd || p.program == .ipvsApplier else { return }
+        for s in service.snapshot() {
+            stateChanged(StateChange(instance: s.settings.name, from: s.state, to: s.state, reason: .startup,
+                                     priority: s.effectivePriority))
+        }
+    }
+}
+
+extension VRRP.LogLevel {
+    var swiftLog: Logger.Level {
+        switch self {
+        case .debug: return .debug
+        case .info: return .info
+        case .notice: return .notice
+        case .warning: return .warning
+        case .error: return .error
+        }
+    }
+}
