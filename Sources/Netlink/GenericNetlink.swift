@@ -18,7 +18,7 @@ public final class NetlinkRequest {
     let msg: OpaquePointer
 
     /// `flags`: NLM_F_* beyond NLM_F_REQUEST (e.g. NLM_F_ACK, NLM_F_DUMP).
-    public init(family: UInt16, command: UInt8, version: UInt8, flags: Int32) throws(NetlinkError) {
+    public init(family: UInt16, command: UInt8, version: UInt8, flags: Int32) throws(GenericNetlinkError) {
         guard let m = nlmsg_alloc_size(512) else { throw .library(call: "nlmsg_alloc_size", code: NLE_NOMEM) }
         msg = m
         guard genlmsg_put(m, UInt32(NL_AUTO_PORT), UInt32(NL_AUTO_SEQ), Int32(family), 0,
@@ -29,20 +29,20 @@ public final class NetlinkRequest {
 
     deinit { nlmsg_free(msg) }
 
-    public func put(_ type: UInt16, bytes: [UInt8]) throws(NetlinkError) {
+    public func put(_ type: UInt16, bytes: [UInt8]) throws(GenericNetlinkError) {
         let r = bytes.withUnsafeBytes { nla_put(msg, Int32(type), Int32($0.count), $0.baseAddress) }
         if r < 0 { throw .library(call: "nla_put", code: -r) }
     }
-    public func put(_ type: UInt16, u8 v: UInt8) throws(NetlinkError) { try put(type, bytes: [v]) }
-    public func put(_ type: UInt16, u16 v: UInt16) throws(NetlinkError) { try put(type, bytes: withUnsafeBytes(of: v) { Array($0) }) }
-    public func put(_ type: UInt16, u32 v: UInt32) throws(NetlinkError) { try put(type, bytes: withUnsafeBytes(of: v) { Array($0) }) }
+    public func put(_ type: UInt16, u8 v: UInt8) throws(GenericNetlinkError) { try put(type, bytes: [v]) }
+    public func put(_ type: UInt16, u16 v: UInt16) throws(GenericNetlinkError) { try put(type, bytes: withUnsafeBytes(of: v) { Array($0) }) }
+    public func put(_ type: UInt16, u32 v: UInt32) throws(GenericNetlinkError) { try put(type, bytes: withUnsafeBytes(of: v) { Array($0) }) }
     /// A 16-bit value in network byte order (ports).
-    public func put(_ type: UInt16, be16 v: UInt16) throws(NetlinkError) { try put(type, u16: v.bigEndian) }
+    public func put(_ type: UInt16, be16 v: UInt16) throws(GenericNetlinkError) { try put(type, u16: v.bigEndian) }
     /// A NUL-terminated string.
-    public func put(_ type: UInt16, string s: String) throws(NetlinkError) { try put(type, bytes: Array(s.utf8) + [0]) }
+    public func put(_ type: UInt16, string s: String) throws(GenericNetlinkError) { try put(type, bytes: Array(s.utf8) + [0]) }
 
     /// A nested attribute whose contents `body` puts.
-    public func nest(_ type: UInt16, _ body: () throws(NetlinkError) -> Void) throws(NetlinkError) {
+    public func nest(_ type: UInt16, _ body: () throws(GenericNetlinkError) -> Void) throws(GenericNetlinkError) {
         guard let start = nla_nest_start(msg, Int32(type)) else { throw .library(call: "nla_nest_start", code: NLE_NOMEM) }
         try body()
         let r = nla_nest_end(msg, start)
@@ -99,7 +99,7 @@ public final class GenericNetlinkSocket {
 
     /// Opens and connects a NETLINK_GENERIC socket. `receiveBuffer`: bytes
     /// for the receive queue (forced past rmem_max when CAP_NET_ADMIN allows).
-    public init(receiveBuffer: Int = 4 << 20) throws(NetlinkError) {
+    public init(receiveBuffer: Int = 4 << 20) throws(GenericNetlinkError) {
         guard let s = nl_socket_alloc() else { throw .library(call: "nl_socket_alloc", code: NLE_NOMEM) }
         sock = s
         let r = genl_connect(s)
@@ -129,7 +129,7 @@ public final class GenericNetlinkSocket {
     public var fileDescriptor: Int32 { nl_socket_get_fd(sock) }
 
     /// The id of a generic netlink family ("IPVS").
-    public func resolve(family name: String) throws(NetlinkError) -> UInt16 {
+    public func resolve(family name: String) throws(GenericNetlinkError) -> UInt16 {
         let r = genl_ctrl_resolve(sock, name)
         if r == -NLE_OBJ_NOTFOUND { throw .familyNotFound(name) }
         if r < 0 { throw .library(call: "genl_ctrl_resolve(\(name))", code: -r) }
@@ -137,7 +137,7 @@ public final class GenericNetlinkSocket {
     }
 
     /// Sends requests in one datagram; returns their sequence numbers in order.
-    public func send(_ requests: [NetlinkRequest]) throws(NetlinkError) -> [UInt32] {
+    public func send(_ requests: [NetlinkRequest]) throws(GenericNetlinkError) -> [UInt32] {
         let port = nl_socket_get_local_port(sock)
         var buffer: [UInt8] = []
         var seqs: [UInt32] = []
@@ -163,7 +163,7 @@ public final class GenericNetlinkSocket {
     }
 
     /// Reads one datagram (blocking) and returns the messages in it.
-    public func receive() throws(NetlinkError) -> [NetlinkReply] {
+    public func receive() throws(GenericNetlinkError) -> [NetlinkReply] {
         var peer = sockaddr_nl()
         var buf: UnsafeMutablePointer<UInt8>?
         while true {
@@ -184,7 +184,7 @@ public final class GenericNetlinkSocket {
     }
 
     /// Splits a datagram into messages. Malformed parts throw; nothing is trusted beyond its bounds.
-    public static func parse(_ data: UnsafeRawBufferPointer) throws(NetlinkError) -> [NetlinkReply] {
+    public static func parse(_ data: UnsafeRawBufferPointer) throws(GenericNetlinkError) -> [NetlinkReply] {
         var out: [NetlinkReply] = []
         var off = 0
         while off + 16 <= data.count {

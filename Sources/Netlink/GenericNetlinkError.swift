@@ -1,10 +1,10 @@
-// Errors from netlink, typed: the kernel's errno of an acknowledgement, a
+// Errors from generic netlink (the IPVS family), typed: the kernel's errno of an acknowledgement, a
 // failed system call, or libnl's own code. Nothing outside this module sees
 // an Int32 result or errno.
 import CNetlink
 import Glibc
 
-public enum NetlinkError: Error, Hashable, Sendable, CustomStringConvertible {
+public enum GenericNetlinkError: Error, Hashable, Sendable, CustomStringConvertible {
     /// ENOBUFS: the socket's receive queue overflowed and replies were lost;
     /// the caller should dump the table again and reconcile.
     case noBufferSpace

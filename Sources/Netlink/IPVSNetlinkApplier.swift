@@ -14,7 +14,7 @@ public final class IPVSNetlinkApplier {
     public var log: (String) -> Void
     public var maxResyncs = 3
     /// Operations the kernel refused, most recent last (kept short).
-    public private(set) var recentFailures: [(IPVSOperation, NetlinkError)] = []
+    public private(set) var recentFailures: [(IPVSOperation, GenericNetlinkError)] = []
 
     public init(engine: ApplierEngine, client: IPVSNetlinkClient, log: @escaping (String) -> Void = { _ in }) {
         self.engine = engine
@@ -25,7 +25,7 @@ public final class IPVSNetlinkApplier {
     /// Start-up: flush when `lvs_flush` says so, set `lvs_timeouts`, then
     /// read the table and reconcile. Returns the entries left alone.
     @discardableResult
-    public func start() throws(NetlinkError) -> [ForeignEntry] {
+    public func start() throws(GenericNetlinkError) -> [ForeignEntry] {
         let plan = engine.plan
         if plan.flushAtStart {
             try client.flush()
@@ -39,7 +39,7 @@ public final class IPVSNetlinkApplier {
 
     /// Dumps the table, reconciles and applies; retried while operations fail.
     @discardableResult
-    public func resync() throws(NetlinkError) -> [ForeignEntry] {
+    public func resync() throws(GenericNetlinkError) -> [ForeignEntry] {
         var foreign: [ForeignEntry] = []
         for attempt in 0...maxResyncs {
             let snapshot = try client.snapshot()
@@ -56,7 +56,7 @@ public final class IPVSNetlinkApplier {
     }
 
     /// Sends a diff; on failure resyncs (unless told not to).
-    public func send(_ diff: TableDiff, resyncOnFailure: Bool = true) throws(NetlinkError) {
+    public func send(_ diff: TableDiff, resyncOnFailure: Bool = true) throws(GenericNetlinkError) {
         guard !diff.operations.isEmpty else { return }
         do {
             let outcome = try client.apply(diff.operations)
@@ -75,7 +75,7 @@ public final class IPVSNetlinkApplier {
     }
 
     /// What a failure means for the view; nil when the kernel already is as wanted.
-    func classify(_ op: IPVSOperation, _ e: NetlinkError) -> ApplierEngine.Failure? {
+    func classify(_ op: IPVSOperation, _ e: GenericNetlinkError) -> ApplierEngine.Failure? {
         switch (op, e) {
         case (.deleteService, .notFound), (.deleteDestination, .notFound):
             return nil  // already gone
@@ -90,7 +90,7 @@ public final class IPVSNetlinkApplier {
     }
 
     /// A verdict from a peer: refused (and nothing sent) or applied.
-    public func handle(_ v: RealServerVerdict, from peer: Peer) throws(NetlinkError) -> Result<(TableDiff, QuorumTransition?), Refusal> {
+    public func handle(_ v: RealServerVerdict, from peer: Peer) throws(GenericNetlinkError) -> Result<(TableDiff, QuorumTransition?), Refusal> {
         let r = engine.handle(v, from: peer)
         switch r {
         case .failure(let refusal):
@@ -103,7 +103,7 @@ public final class IPVSNetlinkApplier {
     }
 
     /// Several verdicts at once (all read in one wake-up): one batch to the kernel.
-    public func handle(batch: [(RealServerVerdict, Peer)]) throws(NetlinkError) -> [Refusal] {
+    public func handle(batch: [(RealServerVerdict, Peer)]) throws(GenericNetlinkError) -> [Refusal] {
         var ops = TableDiff()
         var refused: [Refusal] = []
         for (v, peer) in batch {
@@ -121,7 +121,7 @@ public final class IPVSNetlinkApplier {
     }
 
     /// A new config generation; only what changed is sent.
-    public func reload(plan: IPVSPlan, generation: UInt64) throws(NetlinkError) {
+    public func reload(plan: IPVSPlan, generation: UInt64) throws(GenericNetlinkError) {
         let snapshot = try client.snapshot()
         var transitions: [QuorumTransition] = []
         let diff = engine.reload(plan: plan, generation: generation, kernel: snapshot.table, transitions: &transitions)
@@ -130,7 +130,7 @@ public final class IPVSNetlinkApplier {
     }
 
     /// Stop: `lvs_flush_onstop`, else remove what we own unless `release` is false.
-    public func stop(release: Bool) throws(NetlinkError) {
+    public func stop(release: Bool) throws(GenericNetlinkError) {
         switch engine.plan.flushAtStop {
         case .all?:
             try client.flush()

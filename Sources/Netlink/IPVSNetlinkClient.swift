@@ -79,7 +79,7 @@ public struct SyncDaemonSettings: Hashable, Sendable {
 /// The outcome of one batch: which operations the kernel refused, and why.
 public struct BatchOutcome: Sendable {
     public var sent = 0
-    public var failures: [(operation: IPVSOperation, error: NetlinkError)] = []
+    public var failures: [(operation: IPVSOperation, error: GenericNetlinkError)] = []
 }
 
 public final class IPVSNetlinkClient {
@@ -90,27 +90,27 @@ public final class IPVSNetlinkClient {
     static let flagAck: Int32 = 0x4
     static let flagDump: Int32 = 0x300
 
-    public init(receiveBuffer: Int = 4 << 20) throws(NetlinkError) {
+    public init(receiveBuffer: Int = 4 << 20) throws(GenericNetlinkError) {
         socket = try GenericNetlinkSocket(receiveBuffer: receiveBuffer)
         family = try socket.resolve(family: IPVSGenl.family)
     }
 
     public var messagesSent: UInt64 { socket.messagesSent }
 
-    func request(_ c: IPVSGenl.Command, flags: Int32 = IPVSNetlinkClient.flagAck) throws(NetlinkError) -> NetlinkRequest {
+    func request(_ c: IPVSGenl.Command, flags: Int32 = IPVSNetlinkClient.flagAck) throws(GenericNetlinkError) -> NetlinkRequest {
         try NetlinkRequest(family: family, command: c.rawValue, version: IPVSGenl.version, flags: flags)
     }
 
     // MARK: Operations
 
     /// Builds the request for one operation.
-    public func request(for op: IPVSOperation) throws(NetlinkError) -> NetlinkRequest {
+    public func request(for op: IPVSOperation) throws(GenericNetlinkError) -> NetlinkRequest {
         try Self.request(for: op, family: family)
     }
 
     /// Builds the request for one operation for a given family id (no socket needed).
-    public static func request(for op: IPVSOperation, family: UInt16) throws(NetlinkError) -> NetlinkRequest {
-        func make(_ c: IPVSGenl.Command) throws(NetlinkError) -> NetlinkRequest {
+    public static func request(for op: IPVSOperation, family: UInt16) throws(GenericNetlinkError) -> NetlinkRequest {
+        func make(_ c: IPVSGenl.Command) throws(GenericNetlinkError) -> NetlinkRequest {
             try NetlinkRequest(family: family, command: c.rawValue, version: IPVSGenl.version, flags: flagAck)
         }
         switch op {
@@ -147,12 +147,12 @@ public final class IPVSNetlinkClient {
     /// Sends the operations in bounded batches and collects the kernel's
     /// refusals. Throws only when the exchange itself failed (e.g. ENOBUFS:
     /// some acknowledgements were lost, so the outcome is unknown: dump and reconcile).
-    public func apply(_ ops: [IPVSOperation]) throws(NetlinkError) -> BatchOutcome {
+    public func apply(_ ops: [IPVSOperation]) throws(GenericNetlinkError) -> BatchOutcome {
         var outcome = BatchOutcome()
         var chunk: [IPVSOperation] = []
         var requests: [NetlinkRequest] = []
         var bytes = 0
-        func flush() throws(NetlinkError) {
+        func flush() throws(GenericNetlinkError) {
             guard !requests.isEmpty else { return }
             let errors = try transact(requests)
             for (i, e) in errors.enumerated() { if let e { outcome.failures.append((chunk[i], e)) } }
@@ -174,17 +174,17 @@ public final class IPVSNetlinkClient {
     }
 
     /// Sends requests that each expect an acknowledgement; returns each one's error (nil: done).
-    func transact(_ requests: [NetlinkRequest]) throws(NetlinkError) -> [NetlinkError?] {
+    func transact(_ requests: [NetlinkRequest]) throws(GenericNetlinkError) -> [GenericNetlinkError?] {
         let seqs = try socket.send(requests)
         guard let first = seqs.first else { return [] }
-        var results = [NetlinkError?](repeating: nil, count: seqs.count)
+        var results = [GenericNetlinkError?](repeating: nil, count: seqs.count)
         var pending = seqs.count
         while pending > 0 {
             for reply in try socket.receive() {
                 guard case .ack(let seq, let e, let msg) = reply else { continue }
                 let i = Int(seq &- first)
                 guard i >= 0, i < seqs.count, seqs[i] == seq else { continue }
-                if e != 0 { results[i] = NetlinkError(errno: e, message: msg) }
+                if e != 0 { results[i] = GenericNetlinkError(errno: e, message: msg) }
                 pending -= 1
             }
         }
@@ -192,12 +192,12 @@ public final class IPVSNetlinkClient {
     }
 
     /// Runs one request that must succeed.
-    func perform(_ r: NetlinkRequest) throws(NetlinkError) {
+    func perform(_ r: NetlinkRequest) throws(GenericNetlinkError) {
         if let e = try transact([r]).first, let e { throw e }
     }
 
     /// Runs a dump request; returns the attributes of each reply message.
-    func dump(_ r: NetlinkRequest) throws(NetlinkError) -> [NetlinkAttributes] {
+    func dump(_ r: NetlinkRequest) throws(GenericNetlinkError) -> [NetlinkAttributes] {
         let seq = try socket.send([r])[0]
         var out: [NetlinkAttributes] = []
         while true {
@@ -206,7 +206,7 @@ public final class IPVSNetlinkClient {
                 case .data(let s, _, let attrs) where s == seq: out.append(NetlinkAttributes(attrs))
                 case .done(let s) where s == seq: return out
                 case .ack(let s, let e, let m) where s == seq:
-                    if e != 0 { throw NetlinkError(errno: e, message: m) }
+                    if e != 0 { throw GenericNetlinkError(errno: e, message: m) }
                     return out
                 case .data, .done, .ack: continue
                 }
@@ -216,7 +216,7 @@ public final class IPVSNetlinkClient {
 
     // MARK: Reading the table
 
-    public func services() throws(NetlinkError) -> [KernelService] {
+    public func services() throws(GenericNetlinkError) -> [KernelService] {
         var out: [KernelService] = []
         for m in try dump(try request(.getService, flags: Self.flagDump)) {
             guard let a = m.nested(IPVSGenl.Attr.service) else { continue }
@@ -226,7 +226,7 @@ public final class IPVSNetlinkClient {
         return out
     }
 
-    public func destinations(of key: ServiceKey) throws(NetlinkError) -> [KernelDestination] {
+    public func destinations(of key: ServiceKey) throws(GenericNetlinkError) -> [KernelDestination] {
         let r = try request(.getDest, flags: Self.flagDump)
         try Self.putService(r, key, nil)
         var out: [KernelDestination] = []
@@ -239,7 +239,7 @@ public final class IPVSNetlinkClient {
     }
 
     /// The whole table with counters (one dump, then one per service).
-    public func snapshot() throws(NetlinkError) -> KernelSnapshot {
+    public func snapshot() throws(GenericNetlinkError) -> KernelSnapshot {
         var snap = KernelSnapshot()
         snap.services = try services()
         for s in snap.services { snap.destinations[s.key] = try destinations(of: s.key) }
@@ -249,10 +249,10 @@ public final class IPVSNetlinkClient {
     // MARK: Global state
 
     /// Removes every service of the table (IPVS_CMD_FLUSH).
-    public func flush() throws(NetlinkError) { try perform(try request(.flush)) }
+    public func flush() throws(GenericNetlinkError) { try perform(try request(.flush)) }
 
     /// `lvs_timeouts`; a nil (or 0) value leaves the kernel's as it is.
-    public func setTimeouts(tcp: UInt32?, tcpFin: UInt32?, udp: UInt32?) throws(NetlinkError) {
+    public func setTimeouts(tcp: UInt32?, tcpFin: UInt32?, udp: UInt32?) throws(GenericNetlinkError) {
         let r = try request(.setConfig)
         if let tcp { try r.put(IPVSGenl.Attr.timeoutTCP, u32: tcp) }
         if let tcpFin { try r.put(IPVSGenl.Attr.timeoutTCPFin, u32: tcpFin) }
@@ -260,7 +260,7 @@ public final class IPVSNetlinkClient {
         try perform(r)
     }
 
-    public func timeouts() throws(NetlinkError) -> IPVSTimeouts {
+    public func timeouts() throws(GenericNetlinkError) -> IPVSTimeouts {
         let r = try request(.getConfig, flags: 0)
         let seq = try socket.send([r])[0]
         while true {
@@ -271,16 +271,16 @@ public final class IPVSNetlinkClient {
                     return IPVSTimeouts(tcp: a.u32(IPVSGenl.Attr.timeoutTCP) ?? 0,
                                         tcpFin: a.u32(IPVSGenl.Attr.timeoutTCPFin) ?? 0,
                                         udp: a.u32(IPVSGenl.Attr.timeoutUDP) ?? 0)
-                case .ack(let s, let e, let m) where s == seq && e != 0: throw NetlinkError(errno: e, message: m)
+                case .ack(let s, let e, let m) where s == seq && e != 0: throw GenericNetlinkError(errno: e, message: m)
                 case .data, .done, .ack: continue
                 }
             }
         }
     }
 
-    public func startSyncDaemon(_ d: SyncDaemonSettings) throws(NetlinkError) {
+    public func startSyncDaemon(_ d: SyncDaemonSettings) throws(GenericNetlinkError) {
         let r = try request(.newDaemon)
-        try r.nest(IPVSGenl.Attr.daemon) { () throws(NetlinkError) in
+        try r.nest(IPVSGenl.Attr.daemon) { () throws(GenericNetlinkError) in
             try r.put(IPVSGenl.Daemon.state, u32: d.state.rawValue)
             try r.put(IPVSGenl.Daemon.mcastInterface, string: d.interface)
             try r.put(IPVSGenl.Daemon.syncID, u32: d.syncID)
@@ -296,14 +296,14 @@ public final class IPVSNetlinkClient {
         try perform(r)
     }
 
-    public func stopSyncDaemon(_ state: SyncDaemonSettings.State) throws(NetlinkError) {
+    public func stopSyncDaemon(_ state: SyncDaemonSettings.State) throws(GenericNetlinkError) {
         let r = try request(.delDaemon)
-        try r.nest(IPVSGenl.Attr.daemon) { () throws(NetlinkError) in try r.put(IPVSGenl.Daemon.state, u32: state.rawValue) }
+        try r.nest(IPVSGenl.Attr.daemon) { () throws(GenericNetlinkError) in try r.put(IPVSGenl.Daemon.state, u32: state.rawValue) }
         try perform(r)
     }
 
     /// The running sync daemons (master and/or backup).
-    public func syncDaemons() throws(NetlinkError) -> [SyncDaemonSettings] {
+    public func syncDaemons() throws(GenericNetlinkError) -> [SyncDaemonSettings] {
         var out: [SyncDaemonSettings] = []
         for m in try dump(try request(.getDaemon, flags: Self.flagDump)) {
             guard let a = m.nested(IPVSGenl.Attr.daemon),
@@ -324,7 +324,7 @@ public final class IPVSNetlinkClient {
     }
 
     /// The IPVS version and connection table size (IPVS_CMD_GET_INFO).
-    public func info() throws(NetlinkError) -> (version: UInt32, connectionTableSize: UInt32) {
+    public func info() throws(GenericNetlinkError) -> (version: UInt32, connectionTableSize: UInt32) {
         let r = try request(.getInfo, flags: 0)
         let seq = try socket.send([r])[0]
         while true {
@@ -333,7 +333,7 @@ public final class IPVSNetlinkClient {
                 case .data(let s, _, let bytes) where s == seq:
                     let a = NetlinkAttributes(bytes)
                     return (a.u32(IPVSGenl.Info.version) ?? 0, a.u32(IPVSGenl.Info.connTableSize) ?? 0)
-                case .ack(let s, let e, let m) where s == seq && e != 0: throw NetlinkError(errno: e, message: m)
+                case .ack(let s, let e, let m) where s == seq && e != 0: throw GenericNetlinkError(errno: e, message: m)
                 case .data, .done, .ack: continue
                 }
             }
@@ -351,8 +351,8 @@ public final class IPVSNetlinkClient {
     }
 
     /// The service attribute: its key always, its settings for add and edit.
-    static func putService(_ r: NetlinkRequest, _ key: ServiceKey, _ settings: ServiceSettings?) throws(NetlinkError) {
-        try r.nest(IPVSGenl.Attr.service) { () throws(NetlinkError) in
+    static func putService(_ r: NetlinkRequest, _ key: ServiceKey, _ settings: ServiceSettings?) throws(GenericNetlinkError) {
+        try r.nest(IPVSGenl.Attr.service) { () throws(GenericNetlinkError) in
             try r.put(IPVSGenl.Service.af, u16: af(key.family))
             switch key {
             case .address(let t, let a, let port):
@@ -374,8 +374,8 @@ public final class IPVSNetlinkClient {
         }
     }
 
-    static func putDestination(_ r: NetlinkRequest, _ d: DestinationKey, _ s: DestinationSettings?) throws(NetlinkError) {
-        try r.nest(IPVSGenl.Attr.dest) { () throws(NetlinkError) in
+    static func putDestination(_ r: NetlinkRequest, _ d: DestinationKey, _ s: DestinationSettings?) throws(GenericNetlinkError) {
+        try r.nest(IPVSGenl.Attr.dest) { () throws(GenericNetlinkError) in
             try r.put(IPVSGenl.Dest.addr, bytes: addressBytes(d.address))
             try r.put(IPVSGenl.Dest.port, be16: d.port)
             try r.put(IPVSGenl.Dest.addrFamily, u16: af(d.address.family))

@@ -17,8 +17,6 @@ struct ApplierOptions {
     /// Running alone: generations are each process's own, so only the
     /// allowlist is checked, not the generation of checkd's messages.
     var standalone = false
-    var checkdUID: UInt32?
-    var vrrpdUID: UInt32?
 }
 
 final class ApplierDaemon: DaemonDelegate {
@@ -31,7 +29,10 @@ final class ApplierDaemon: DaemonDelegate {
     private var names = WireNames(IPVSPlan())
     private var generation = Generation(0)
     private var link: DaemonLink?
-    private var listener: PeerListener?
+    private var peers: PeerSockets?
+    private var statusSocket: StatusSocket?
+    /// Verdicts delivered (admitted or not): a peer polling the status knows its messages arrived.
+    private(set) var verdictsReceived: UInt64 = 0
     private var record: OwnershipRecord?
     private let sync: SyncDaemonControl
     /// Verdicts read in this reactor turn, applied together in one batch.
@@ -44,7 +45,7 @@ final class ApplierDaemon: DaemonDelegate {
     /// Messages that did not map to anything a config could name.
     private(set) var unmappable: UInt64 = 0
 
-    init(source: ConfigSource?, options: ApplierOptions, logger: Logger, runtimeDirectory: String?) throws {
+    init(source: ConfigSource?, options: ApplierOptions, logger: Logger, runtimeDirectory: String?, userOverride: String? = nil) throws {
         self.source = source
         self.options = options
         self.logger = logger
@@ -52,8 +53,26 @@ final class ApplierDaemon: DaemonDelegate {
         client = try IPVSNetlinkClient()
         sync = SyncDaemonControl(logger: logger)
         if let dir = runtimeDirectory {
-            do { record = try OwnershipRecord(directory: dir) } catch {
-                logger.warning("no ownership record in \(dir) (\(error)): only what the config names counts as ours")
+            // Peers first: it creates <runtime>/ipvs-applier/, where the record and status socket live too.
+            if options.standalone {
+                let p = PeerSockets(program: .ipvsApplier, runtimeDirectory: dir, reactor: reactor, logger: logger)
+                var profile = ProgramProfile.of(.ipvsApplier)
+                if let u = userOverride { profile.user = u }
+                let owner = try UserDirectory.resolve(user: geteuid() == 0 ? profile.user : Self.currentUserName())
+                try p.prepare(owner: owner)
+                peers = p
+            } else {
+                _ = mkdir(dir, 0o755)
+                _ = mkdir(dir + "/ipvs-applier", 0o755)
+            }
+            let own = dir + "/ipvs-applier"
+            do { record = try OwnershipRecord(directory: own) } catch {
+                logger.warning("no ownership record in \(own) (\(error)): only what the config names counts as ours")
+            }
+            if options.standalone {
+                statusSocket = try StatusSocket(directory: own, reactor: reactor, logger: logger) { [unowned self] r in
+                    self.status(r, generation: self.generation)
+                }
             }
         }
         try reactor.handleSignals([SIGTERM, SIGINT, SIGHUP]) { [unowned self] e in self.signal(e) }
@@ -65,21 +84,11 @@ final class ApplierDaemon: DaemonDelegate {
         try l.start(delegate: self)
     }
 
-    func listen(directory: String) throws {
-        listener = try PeerListener(directory: directory, reactor: reactor, logger: logger,
-                                    identify: { [unowned self] c in self.identify(c) },
-                                    deliver: { [unowned self] m, peer, channel in self.deliver(m, from: peer, replyTo: channel) })
-    }
-
-    func identify(_ c: PeerCredentials) -> Peer {
-        if let u = options.checkdUID, c.uid == u { return .checkd }
-        if let u = options.vrrpdUID, c.uid == u { return .vrrpd }
-        return .other(uid: c.uid)
-    }
-
     /// Starts `config` (alone) or waits for the supervisor's first slice, then runs until stopped.
     func run(_ config: CompiledConfig?) throws {
         if let config { try begin(config, generation: .initial) }
+        try peers?.start(onMessage: { [unowned self] m, from in self.received(m, from: from) },
+                         onPeer: { [unowned self] p, up in self.received(.peerChange(PeerChange(program: p, up: up)), from: .supervisor) })
         try reactor.run()
         logger.info("ipvs-applier stopped")
     }
@@ -128,7 +137,12 @@ final class ApplierDaemon: DaemonDelegate {
 
     // MARK: Messages
 
-    func deliver(_ m: Message, from peer: Peer, replyTo channel: Channel? = nil) {
+    static func currentUserName() -> String {
+        guard let pw = getpwuid(geteuid()) else { return "\(geteuid())" }
+        return String(cString: pw.pointee.pw_name)
+    }
+
+    func deliver(_ m: Message, from peer: Peer) {
         switch m {
         case .realServerVerdict(let v):
             guard admitGeneration(m, v.generation, from: peer) else { return }
@@ -148,11 +162,7 @@ final class ApplierDaemon: DaemonDelegate {
             sync.follow(c, client: client)
         case .peerChange(let p):
             if p.program == .checkd { logger.info("checkd \(p.up ? "connected" : "went away")") }
-        case .statusRequest(let r):
-            // Verdicts that came before the request are applied before the answer.
-            flush()
-            for reply in status(r, generation: generation) { try? channel?.send(.statusReply(reply)) }
-        case .hello, .helloReply, .configSlice, .configApplied, .reload, .shutdown, .statusReply, .runScript, .scriptResult:
+        case .hello, .statusRequest, .helloReply, .configSlice, .configApplied, .reload, .shutdown, .statusReply, .runScript, .scriptResult:
             logger.warning("refused \(m.type) from \(peer): not a message for ipvs-applier from a peer")
         }
     }
@@ -174,6 +184,7 @@ final class ApplierDaemon: DaemonDelegate {
     }
 
     private func enqueue(_ v: Wire.RealServerVerdict, from peer: Peer) {
+        verdictsReceived += 1
         guard var mapped = names.verdict(v) else {
             unmappable += 1
             logger.warning("refused a verdict from \(peer): \(v.virtualServer) / \(v.realServer) names no possible server")
@@ -294,6 +305,7 @@ final class ApplierDaemon: DaemonDelegate {
         }
         let c = a.engine.counters
         var lines = ["------< IPVS applier >------",
+                     " verdicts received = \(verdictsReceived)",
                      " verdicts admitted = \(c.verdictsAdmitted), refused = \(c.refusals.total)"
                         + c.refusals.byReason.sorted { $0.key < $1.key }.map { " \($0.key)=\($0.value)" }.joined(),
                      " operations sent = \(c.operationsSent), failed = \(c.operationsFailed), reconciliations = \(c.reconciliations)",

@@ -3,7 +3,9 @@
 // Peers:        the supervisor over the inherited descriptor (--supervisor-fd),
 //               which relays checkd's verdicts and vrrpd's state changes; or,
 //               started alone (systemd), checkd and vrrpd on
-//               <runtime-dir>/ipvs-applier.sock, identified by SO_PEERCRED.
+//               <runtime-dir>/ipvs-applier/ipvs-applier.sock (the runtime's
+//               PeerSockets: SO_PEERCRED against their users, Routing's table),
+//               and status requests on <runtime-dir>/ipvs-applier/status.sock.
 //               checkd is untrusted: every verdict is admitted against the
 //               compiled configuration or refused, counted and logged.
 // User:         keepalived-ipvs.
@@ -69,16 +71,8 @@ struct IPVSApplierCommand: ParsableCommand {
     var pidFile: String?
 
     @Option(name: .customLong("runtime-dir"),
-            help: ArgumentHelp("Directory of ipvs-applier's socket and ownership record.", valueName: "dir"))
+            help: ArgumentHelp("Directory of the peers' sockets; ipvs-applier's are under ipvs-applier/.", valueName: "dir"))
     var runtimeDirectory = "/run/keepalived"
-
-    @Option(name: .customLong("checkd-user"),
-            help: ArgumentHelp("The user whose connections count as checkd when running alone.", valueName: "name"))
-    var checkdUser = "keepalived-checkd"
-
-    @Option(name: .customLong("vrrpd-user"),
-            help: ArgumentHelp("The user whose connections count as vrrpd when running alone.", valueName: "name"))
-    var vrrpdUser = "keepalived-vrrpd"
 
     @Option(name: .customLong("user"), help: ArgumentHelp("Run as this user instead of keepalived-ipvs.", valueName: "name"))
     var user: String?
@@ -112,19 +106,14 @@ struct IPVSApplierCommand: ParsableCommand {
         var options = ApplierOptions()
         options.releaseOnStop = !dontRelease
         options.standalone = alone
-        options.checkdUID = getpwnam(checkdUser).map { $0.pointee.pw_uid }
-        options.vrrpdUID = getpwnam(vrrpdUser).map { $0.pointee.pw_uid }
         do {
             // Everything that needs root or the file system happens here,
             // before the sandbox: compiling as kaconf's user, the netlink
             // socket, the ownership record, the named socket, the pid file.
             let initial = try source?.load()
             let daemon = try ApplierDaemon(source: source, options: options, logger: logger,
-                                           runtimeDirectory: runtimeDirectory)
-            if let fd = supervisorFD { try daemon.connectSupervisor(fd: fd) } else {
-                try daemon.listen(directory: runtimeDirectory)
-                if options.checkdUID == nil { logger.warning("no user \(checkdUser): no connection will count as checkd") }
-            }
+                                           runtimeDirectory: runtimeDirectory, userOverride: user)
+            if let fd = supervisorFD { try daemon.connectSupervisor(fd: fd) }
             let pid = pidFile.map(PidFile.init)
             try pid?.write()
             defer { pid?.remove() }

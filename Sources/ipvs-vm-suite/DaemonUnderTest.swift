@@ -1,7 +1,8 @@
 // The ipvs-applier executable as the cases run it: alone (as under its
 // systemd unit), sandboxed with its own policy, compiling the rendered
-// keepalived.conf with kaconf, and spoken to over its named socket by a test
-// peer standing in for checkd (this process, as root, is checkd for it).
+// keepalived.conf with kaconf, and spoken to over its peer socket by a test
+// peer standing in for checkd (or vrrpd): this process connects with the
+// effective uid of checkd's (vrrpd's) user, which is who SO_PEERCRED says it is.
 import Foundation
 import ConfigModel
 import IPVS
@@ -13,8 +14,11 @@ final class DaemonUnderTest {
     let dir: String
     let confPath: String
     let process: Spawned
-    private var channel: Channel?
+    private var channels: [ProgramName: Channel] = [:]
+    private var statusChannel: Channel?
     private var nextRequest: UInt64 = 1
+    /// Verdicts sent so far (the status says how many arrived).
+    private var sent: UInt64 = 0
 
     /// The built programs sit beside this one.
     static var binDirectory: String {
@@ -40,7 +44,7 @@ final class DaemonUnderTest {
         chmod(confPath, 0o644)
         process = try Spawned(["\(Self.binDirectory)/ipvs-applier", "-f", confPath, "--runtime-dir", dir,
                                "--no-syslog", "--log-console", "--policy-dir", Self.policyDirectory,
-                               "--pid", "\(dir)/ipvs-applier.pid", "--checkd-user", "root"] + arguments,
+                               "--pid", "\(dir)/ipvs-applier.pid"] + arguments,
                               outputFile: "\(dir)/ipvs-applier.log")
     }
 
@@ -64,16 +68,27 @@ final class DaemonUnderTest {
         }.map { $0.replacingOccurrences(of: "\t", with: " ") }
     }
 
-    func connect() throws -> Channel {
-        if let c = channel, c.isOpen { return c }
-        let c = Channel(peer: .ipvsApplier, socket: try SeqPacket.connect(to: "\(dir)/ipvs-applier.sock"))
-        channel = c
+    var socketDirectory: String { "\(dir)/ipvs-applier" }
+
+    /// A connection to the peer socket as `program`'s user.
+    func connect(as program: ProgramName = .checkd) throws -> Channel {
+        if let c = channels[program], c.isOpen { return c }
+        let user = program == .vrrpd ? "keepalived-vrrpd" : "keepalived-checkd"
+        guard let pw = getpwnam(user) else { throw TestFailure("no user \(user) (scripts/setup.sh creates it)") }
+        let uid = pw.pointee.pw_uid
+        guard seteuid(uid) == 0 else { throw TestFailure("seteuid(\(uid)): \(errno)") }
+        defer { _ = seteuid(0) }
+        let c = Channel(peer: .ipvsApplier, socket: try SeqPacket.connect(to: "\(socketDirectory)/ipvs-applier.sock"))
+        channels[program] = c
+        // The daemon adopts the connection on its next turn; give it one.
+        usleep(100_000)
         return c
     }
 
-    func send(_ m: Message) throws {
-        let c = try connect()
+    func send(_ m: Message, as program: ProgramName = .checkd) throws {
+        let c = try connect(as: program)
         try c.send(m)
+        if case .realServerVerdict = m { sent += 1 }
     }
 
     static func wire(_ v: IPVS.RealServerVerdict) -> Message {
@@ -91,16 +106,32 @@ final class DaemonUnderTest {
             up: v.up, weight: Int32(clamping: v.weight), reason: "test peer"))
     }
 
-    /// Sends verdicts, then waits for the answer to a status request: the
-    /// daemon applies what came before a request before it answers.
+    /// Sends verdicts as checkd, then waits until the status says they all
+    /// arrived (it applies what arrived before it answers).
     @discardableResult
-    func verdicts(_ vs: [IPVS.RealServerVerdict]) throws -> StatusReply {
+    func verdicts(_ vs: [IPVS.RealServerVerdict], timeout: Double = 30) throws -> StatusReply {
         for v in vs { try send(Self.wire(v)) }
-        return try status()
+        return try statusAfterVerdicts(timeout: timeout)
+    }
+
+    /// Polls the status until every verdict sent so far is counted as received.
+    func statusAfterVerdicts(timeout: Double = 30) throws -> StatusReply {
+        let end = Date().addingTimeInterval(timeout)
+        while true {
+            let r = try status()
+            let line = r.dumpLines.first { $0.contains("verdicts received = ") } ?? ""
+            let got = UInt64(line.split(separator: "=").last.map { $0.trimmingCharacters(in: .whitespaces) } ?? "") ?? 0
+            if got >= sent { return r }
+            if Date() > end { throw TestFailure("ipvs-applier received \(got) of \(sent) verdicts") }
+            usleep(50_000)
+        }
     }
 
     func status(timeout: Double = 30) throws -> StatusReply {
-        let c = try connect()
+        if statusChannel == nil || !(statusChannel!.isOpen) {
+            statusChannel = Channel(peer: .ipvsApplier, socket: try SeqPacket.connect(to: "\(socketDirectory)/status.sock"))
+        }
+        let c = statusChannel!
         let id = nextRequest
         nextRequest += 1
         try c.send(.statusRequest(StatusRequest(requestID: id, kind: .stats)))
@@ -127,7 +158,8 @@ final class DaemonUnderTest {
     /// SIGTERM; returns how it ended ("exit 0" when well).
     @discardableResult
     func stop() -> String {
-        channel?.close()
+        for c in channels.values { c.close() }
+        statusChannel?.close()
         process.stop(grace: 30)
         let p = process.process
         return p.terminationReason == .uncaughtSignal ? "killed by signal \(p.terminationStatus)" : "exit \(p.terminationStatus)"

@@ -123,7 +123,7 @@ func reloadKeepsCounters(_ s: Suite, _ r: inout CaseResult) throws {
     r.passed = ok && rules == expected
 }
 
-/// Sends raw bytes to a socket as another user (nobody), through python3.
+/// Sends raw bytes to a socket as another user, through python3.
 func sendAs(uid: UInt32, socket path: String, _ records: [[UInt8]]) throws -> RunResult {
     let hex = records.map { $0.map { String(format: "%02x", $0) }.joined() }
     let script = "import socket,sys,time\ns=socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)\ns.connect(sys.argv[1])\n"
@@ -154,9 +154,11 @@ func hostileVerdicts(_ s: Suite, _ r: inout CaseResult) throws {
         ("a frame with a byte too many", try Frame.encode(v()) + [0]),
         ("an unknown message type", { var f = try! Frame.encode(v()); f[6] = 0x7f; f[7] = 0x7f; return f }()),
     ]
+    let checkdUID = getpwnam("keepalived-checkd")!.pointee.pw_uid
+    let peerSocket = "\(ours.socketDirectory)/ipvs-applier.sock"
     for (what, bytes) in garbage {
-        let out = try sendAs(uid: 0, socket: "\(ours.dir)/ipvs-applier.sock", [bytes])
-        r.details.append("sent \(what) (python exit \(out.status))")
+        let out = try sendAs(uid: checkdUID, socket: peerSocket, [bytes])
+        r.details.append("sent \(what) as checkd (python exit \(out.status))")
     }
     // 2. Well-formed verdicts that overstep, from checkd (root here).
     let hostile: [(String, Message)] = [
@@ -173,23 +175,25 @@ func hostileVerdicts(_ s: Suite, _ r: inout CaseResult) throws {
         ("a shutdown from checkd", .shutdown(Shutdown(reason: .signal))),
     ]
     for (_, m) in hostile { try ours.send(m) }
-    // 3. A legitimate verdict, but from another user (nobody): refused as not checkd.
-    let fromNobody = try sendAs(uid: 65534, socket: "\(ours.dir)/ipvs-applier.sock", [try Frame.encode(v())])
+    // 3. A legitimate verdict, but from another user (nobody): the connection is refused.
+    let fromNobody = try sendAs(uid: 65534, socket: peerSocket, [try Frame.encode(v())])
     r.details.append("verdict sent as nobody (python exit \(fromNobody.status))")
-    let status = try ours.status()
+    let status = try ours.statusAfterVerdicts()
     let after = try Ipvsadm.rules()
     r.ours = [before, after, status.dumpLines]
     if before != after { r.details += differences(after, before, label: "table changed"); ok = false }
     let counters = status.dumpLines.first { $0.contains("verdicts admitted") } ?? ""
-    // Refused by admission: 8 verdicts from checkd that overstep, and the one from nobody.
-    if !counters.contains("verdicts admitted = 0, refused = 9") { r.details.append("counters: \(counters)"); ok = false }
-    if !counters.contains("wrong-peer=1") || !counters.contains("not-checked=1") { r.details.append("by reason: \(counters)"); ok = false }
+    // Refused by admission: the 8 verdicts from checkd that overstep.
+    if !counters.contains("verdicts admitted = 0, refused = 8") { r.details.append("counters: \(counters)"); ok = false }
+    if !counters.contains("not-checked=1") || !counters.contains("weight-out-of-range=2") { r.details.append("by reason: \(counters)"); ok = false }
     let log = ours.log
-    let closed = log.components(separatedBy: "closed the connection of").count - 1
+    let closed = log.components(separatedBy: "checkd disconnected: malformed frame").count - 1
     if closed != garbage.count { r.details.append("connections closed for bad frames: \(closed) of \(garbage.count)"); ok = false }
-    for what in ["refused verdict from checkd", "refused verdict from uid 65534", "refused a VRRP state change from checkd", "refused shutdown from checkd"] where !log.contains(what) {
+    for what in ["refused verdict from checkd", "vrrp-state-change from checkd refused", "shutdown from checkd refused",
+                 "connection from pid"] where !log.contains(what) {
         r.details.append("not logged: \(what)"); ok = false
     }
+    if !log.contains("uid 65534") { r.details.append("the connection from nobody was not refused in the log"); ok = false }
     // 4. Still serving: a legitimate verdict from checkd is applied.
     try ours.verdicts([IPVS.RealServerVerdict(generation: 1, virtualServer: vs, realServer: rs1, up: false, weight: 5)])
     if try Ipvsadm.rules().contains(where: { $0.contains("10.111.0.1:80") }) { r.details.append("valid down verdict not applied"); ok = false }
@@ -224,7 +228,8 @@ func restartOverStaleTable(_ s: Suite, _ r: inout CaseResult) throws {
     placed.services = [.address(.tcp, addr("10.120.0.1"), port: 80)]
     placed.destinations = [DestinationRef(.address(.tcp, addr("10.120.0.1"), port: 80), DestinationKey(addr("10.121.0.9"), 80)),
                            DestinationRef(.address(.tcp, addr("10.120.0.1"), port: 80), DestinationKey(addr("10.121.0.1"), 80))]
-    try Data(try Codec.encode(placed)).write(to: URL(fileURLWithPath: "\(dir)/ipvs-applier.owned"))
+    try? FileManager.default.createDirectory(atPath: "\(dir)/ipvs-applier", withIntermediateDirectories: true)
+    try Data(try Codec.encode(placed)).write(to: URL(fileURLWithPath: "\(dir)/ipvs-applier/ipvs-applier.owned"))
     let ours = try DaemonUnderTest(config: config, dir: dir)
     try ours.waitStarted()
     let after = try Ipvsadm.rules()
@@ -332,7 +337,7 @@ func typedErrors(_ s: Suite, _ r: inout CaseResult) throws {
     let key = ServiceKey.address(.tcp, addr("10.140.0.1"), port: 80)
     let settings = ServiceSettings(scheduler: "rr", netmask: .max)
     var ok = true
-    func expect(_ what: String, _ ops: [IPVSOperation], _ want: NetlinkError) throws {
+    func expect(_ what: String, _ ops: [IPVSOperation], _ want: GenericNetlinkError) throws {
         let out = try client.apply(ops)
         let got = out.failures.last?.error
         r.details.append("\(what): \(got.map { "\($0)" } ?? "succeeded")")
@@ -351,7 +356,7 @@ func typedErrors(_ s: Suite, _ r: inout CaseResult) throws {
         _ = try small.apply(many)
         r.details.append("ENOBUFS: a 400-request batch with a 2 KiB receive queue did not overflow"); ok = false
     } catch .noBufferSpace {
-        r.details.append("ENOBUFS: \(NetlinkError.noBufferSpace)")
+        r.details.append("ENOBUFS: \(GenericNetlinkError.noBufferSpace)")
     } catch {
         r.details.append("ENOBUFS expected, got \(error)"); ok = false
     }
@@ -385,24 +390,23 @@ func syncDaemonFollowsVRRP(_ s: Suite, _ r: inout CaseResult) throws {
     sd.instance = "VI_SYNC"
     sd.ttl = 3
     config.global.lvsSyncDaemon = sd
-    // This process speaks as vrrpd here (root is vrrpd's user; nobody is checkd's).
-    let ours = try DaemonUnderTest(config: config, dir: s.scratch("sync-vrrp"),
-                                   arguments: ["--checkd-user", "nobody", "--vrrpd-user", "root"])
+    // This process speaks as vrrpd here.
+    let ours = try DaemonUnderTest(config: config, dir: s.scratch("sync-vrrp"))
     try ours.waitStarted()
     func daemons() throws -> String {
         try run(["/usr/sbin/ipvsadm", "-L", "--daemon"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
     }
     func state(_ st: Wire.VRRPState) throws -> String {
-        try ours.send(.vrrpStateChange(VRRPStateChange(generation: Generation(1), instance: "VI_SYNC", state: st, priority: 100)))
-        _ = try ours.status()
+        try ours.send(.vrrpStateChange(VRRPStateChange(generation: Generation(1), instance: "VI_SYNC", state: st, priority: 100)), as: .vrrpd)
+        _ = waitUntil(timeout: 10) { ((try? daemons()) ?? "").hasPrefix(st == .master ? "master" : "backup") }
         return try daemons()
     }
     let atStart = try daemons()
     let master = try state(.master)
     let backup = try state(.backup)
     let other = try { () throws -> String in
-        try ours.send(.vrrpStateChange(VRRPStateChange(generation: Generation(1), instance: "VI_OTHER", state: .master, priority: 100)))
-        _ = try ours.status()
+        try ours.send(.vrrpStateChange(VRRPStateChange(generation: Generation(1), instance: "VI_OTHER", state: .master, priority: 100)), as: .vrrpd)
+        usleep(1_000_000)
         return try daemons()
     }()
     let ended = ours.stop()

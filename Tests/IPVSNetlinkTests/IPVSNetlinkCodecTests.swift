@@ -139,17 +139,17 @@ let persistent = ServiceSettings(scheduler: "wrr", flags: [.persistent, .schedul
         ("a data message without its generic header", [UInt8]([18, 0, 0, 0, 0x1d, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 4, 1, 0, 0])),
     ])
     func malformedRepliesAreRefused(_ c: (String, [UInt8])) {
-        #expect(throws: NetlinkError.self, "\(c.0)") { _ = try parse(c.1) }
+        #expect(throws: GenericNetlinkError.self, "\(c.0)") { _ = try parse(c.1) }
     }
 
     @Test func errnosMapToTypedErrors() {
-        #expect(NetlinkError(errno: 105) == .noBufferSpace)   // ENOBUFS
-        #expect(NetlinkError(errno: 17) == .exists)           // EEXIST
-        #expect(NetlinkError(errno: 2) == .notFound)          // ENOENT
-        #expect(NetlinkError(errno: 3) == .notFound)          // ESRCH
-        #expect(NetlinkError(errno: 1) == .permissionDenied)  // EPERM
-        #expect(NetlinkError(errno: 22, message: "bad") == .invalidArgument("bad"))
-        #expect(NetlinkError(errno: 34) == .kernel(errno: 34, message: nil))  // ERANGE
-        #expect(NetlinkError.permissionDenied.description.contains("CAP_NET_ADMIN"))
+        #expect(GenericNetlinkError(errno: 105) == .noBufferSpace)   // ENOBUFS
+        #expect(GenericNetlinkError(errno: 17) == .exists)           // EEXIST
+        #expect(GenericNetlinkError(errno: 2) == .notFound)          // ENOENT
+        #expect(GenericNetlinkError(errno: 3) == .notFound)          // ESRCH
+        #expect(GenericNetlinkError(errno: 1) == .permissionDenied)  // EPERM
+        #expect(GenericNetlinkError(errno: 22, message: "bad") == .invalidArgument("bad"))
+        #expect(GenericNetlinkError(errno: 34) == .kernel(errno: 34, message: nil))  // ERANGE
+        #expect(GenericNetlinkError.permissionDenied.description.contains("CAP_NET_ADMIN"))
     }
 }
