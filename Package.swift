@@ -13,6 +13,7 @@ let package = Package(
         .executable(name: "keepalived", targets: ["keepalived"]),
         .executable(name: "ka-script-host", targets: ["ka-script-host"]),
         .executable(name: "vrrpd", targets: ["vrrpd"]),
+        .executable(name: "ipvs-applier", targets: ["ipvs-applier"]),
         .executable(name: "genhash", targets: ["genhash"]),
     ],
     dependencies: [
@@ -54,12 +55,15 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
+        // MARK: IPVS: desired state, admission, diff (pure)
+        .target(name: "IPVS", dependencies: ["ConfigModel"]),
+
         // MARK: checkd's I/O: probe sockets, track files (syscalls live here, not in Checkers)
         .target(name: "CheckerIO", dependencies: ["Checkers", "ConfigModel", "Reactor", "Posix", "CShim"]),
         // MARK: VRRP (pure protocol logic: codec, validation, state machine)
         .target(name: "VRRP", dependencies: ["ConfigModel"]),
-        // rtnetlink (addresses, links); the IPVS part adds generic netlink.
-        .target(name: "Netlink", dependencies: ["Posix", "CShim", "ConfigModel"]),
+        // rtnetlink (addresses, links) and generic netlink (IPVS, through libnl-genl).
+        .target(name: "Netlink", dependencies: ["Posix", "CShim", "ConfigModel", "CNetlink", "IPVS"]),
         // vrrpd's sockets: raw IP for adverts, AF_PACKET for gratuitous ARP / NA.
         .target(name: "VRRPIO", dependencies: ["VRRP", "Posix", "CShim", "ConfigModel"]),
         // vrrpd's engine: instances on the reactor, carried out over VRRPIO and Netlink.
@@ -101,6 +105,16 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+
+        .executableTarget(name: "ipvs-applier", dependencies: [
+            "IPVS", "Netlink", "DaemonSupport", "Wire", "Reactor", "Sandbox", "Posix", "ConfigModel", "Codec",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        // MARK: Test programs (built with the tests, never installed)
+        // Runs every IPVS case inside the IPVS guest (scripts/test.d/30-ipvs-vm.sh).
+        .executableTarget(name: "ipvs-vm-suite", dependencies: ["IPVS", "Netlink", "ConfigModel", "Codec", "Wire", "Posix", "TestSupport"]),
         // Static Swift runtime: genhash is started once per digest, and the shared
         // runtime's loading costs it ~1 ms and 3 MB of RSS (scripts/bench.d/genhash.sh).
         .executableTarget(name: "genhash", dependencies: ["HTTPClient"],
@@ -132,5 +146,7 @@ let package = Package(
         .testTarget(name: "NetlinkTests", dependencies: ["Netlink", "ConfigModel", "TestSupport"]),
         .testTarget(name: "VRRPIOTests", dependencies: ["VRRPIO", "VRRP", "ConfigModel", "TestSupport"]),
         .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "COpenSSL"]),
+        .testTarget(name: "IPVSTests", dependencies: ["IPVS", "ConfigModel"]),
+        .testTarget(name: "IPVSNetlinkTests", dependencies: ["Netlink", "IPVS", "ConfigModel"]),
     ]
 )

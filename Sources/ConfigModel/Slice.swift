@@ -32,15 +32,31 @@ extension CompiledConfig {
             c.bfdInstances = config.bfdInstances
         case .ipvsApplier:
             c.virtualServerGroups = config.virtualServerGroups
-            // The applier needs the services and their real servers, not how
-            // they are checked or what runs when they change.
+            // The applier needs the services and their real servers, not what
+            // runs when they change. It keeps the checkers' settings (not their
+            // scripts): whether a server is checked at all (unchecked servers
+            // are always up), its `alpha`, and whether a checker may change its
+            // weight (misc_dynamic, a weighted FILE_CHECK and its track_file)
+            // bound what checkd's verdicts may ask for.
+            c.trackFiles = config.trackFiles
+            // The sync daemon's id defaults to its VRRP instance's VRID; the
+            // instances themselves stay out of this slice, so resolve it here.
+            if var sd = c.global.lvsSyncDaemon, sd.syncid == nil, let name = sd.instance,
+               let vrid = config.vrrpInstances.first(where: { $0.name == name })?.virtualRouterId {
+                sd.syncid = Int(vrid)
+                c.global.lvsSyncDaemon = sd
+            }
             c.virtualServers = config.virtualServers.map { vs in
                 var vs = vs
                 vs.quorumUp = nil
                 vs.quorumDown = nil
                 vs.realServers = vs.realServers.map { rs in
                     var rs = rs
-                    rs.checkers = []
+                    rs.checkers = rs.checkers.map { ch in
+                        guard case .misc(var m) = ch else { return ch }
+                        m.miscPath = nil
+                        return .misc(m)
+                    }
                     rs.notifyUp = nil
                     rs.notifyDown = nil
                     return rs

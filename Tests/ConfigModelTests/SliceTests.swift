@@ -21,11 +21,14 @@ import Testing
         #expect(s.scripts.map(\.id) == [ScriptID(2), ScriptID(3)])
     }
 
-    @Test func theIPVSApplierGetsServicesWithoutCheckersOrScripts() {
+    @Test func theIPVSApplierGetsServicesWithCheckerSettingsButNoScripts() {
         let s = sampleCompiled().slice(for: .ipvsApplier)
         #expect(s.config.virtualServers.count == 1)
         #expect(s.config.virtualServerGroups.count == 1)
-        #expect(s.config.virtualServers[0].realServers[0].checkers.isEmpty)
+        // Checker settings bound the weights checkd may ask for; their scripts stay out.
+        let checkers = s.config.virtualServers[0].realServers[0].checkers
+        #expect(checkers.count == 3)
+        #expect(checkers.allSatisfy { if case .misc(let m) = $0 { return m.miscPath == nil } else { return true } })
         #expect(s.config.virtualServers[0].quorumUp == nil)
         #expect(s.scripts.isEmpty)
         #expect(s.config.vrrpInstances.isEmpty)
