@@ -158,8 +158,8 @@ public struct ChildSupervision: Sendable {
         if !killedByUs, case .exited(DaemonExitStatus.unavailable) = status {
             c.phase = .stopped
             children[program] = c
-            return [.log(.error, "\(program) (pid \(pid)) exited: what it needs is not available on this host (its log says what); "
-                        + "not respawned, the other daemons keep running; a reload (SIGHUP) starts it again"),
+            return [.log(.error, "\(program) (pid \(pid)) exited with status \(DaemonExitStatus.unavailable): "
+                        + "what it needs is not available on this host; not respawned"),
                     .unavailable(program)]
         }
         var sigsys = false

@@ -39,7 +39,7 @@ let exeDir = PolicyDirectory.executableDirectory()
 
 if let genhashArgs = pre.genhash {
     // keepalived -T: the rest of the line is genhash's.
-    let path = "\(exeDir)/genhash"
+    let path = companion("genhash")
     let argv = [path] + genhashArgs
     let cargs = argv.map { strdup($0) } + [nil]
     execv(path, cargs)
@@ -69,7 +69,7 @@ if let name = options.signum {
     exit(0)
 }
 
-let kaconfPath = options.kaconf ?? "\(exeDir)/kaconf"
+let kaconfPath = options.kaconf ?? companion("kaconf")
 let configPath = absolutePath(options.useFile)
 let compiler = ConfigCompiler(kaconfPath: kaconfPath, configID: options.configID)
 
@@ -176,6 +176,17 @@ do {
 }
 pidFile.remove()
 exit(status)
+
+/// A program shipped with keepalived: next to it (a build directory), else
+/// in ../bin (installed: keepalived in <prefix>/sbin, kaconf and genhash in
+/// <prefix>/bin).
+func companion(_ name: String) -> String {
+    let beside = "\(exeDir)/\(name)"
+    if access(beside, X_OK) == 0 { return beside }
+    let slash = exeDir.lastIndex(of: "/").map { exeDir[..<$0] } ?? ""
+    let inBin = "\(slash)/bin/\(name)"
+    return access(inBin, X_OK) == 0 ? inBin : beside
+}
 
 /// CLOSE_RANGE_CLOEXEC (linux/close_range.h, Linux 5.11).
 var closeRangeCloexec: Int32 { 1 << 2 }
