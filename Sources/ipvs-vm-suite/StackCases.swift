@@ -336,8 +336,10 @@ func stackCheckdAndApplier(_ s: Suite, _ r: inout CaseResult) throws {
     var samples: [[String]] = []
     let t0 = Date()
     var respawnedAfter: Double?
-    // Sample the table while checkd is down, respawned, and runs its first checks.
-    while Date().timeIntervalSince(t0) < 6 {
+    // Sample the table while checkd is down, respawned (its start takes seconds
+    // under emulation), and through its first checks (a delay_loop and a retry).
+    while Date().timeIntervalSince(t0) < 40 {
+        if let r = respawnedAfter, Date().timeIntervalSince(t0) > r + 3.5 { break }
         samples.append((try? Ipvsadm.rules()) ?? ["(ipvsadm failed)"])
         if respawnedAfter == nil, k.count("checkd runs configuration") > appliedBefore,
            let p = SupervisorUnderTest.pid(in: k.checkersPidFile), p != checkd {
