@@ -153,6 +153,12 @@ public final class ModelBuilder {
     /// The model built so far.
     public var configuration: KeepalivedConfiguration { config }
 
+    /// The model, leaving the builder empty (so the caller holds the only copy).
+    func takeConfiguration() -> KeepalivedConfiguration {
+        defer { config = KeepalivedConfiguration() }
+        return config
+    }
+
     /// Runs the checks that need the whole configuration, then (when `host`
     /// is online) the host checks.
     public func check(configDirectory: String) {
