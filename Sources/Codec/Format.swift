@@ -99,6 +99,20 @@ public enum Codec {
         return sink.finish()
     }
 
+    /// Encodes `value` into a document, handed back as its key table and its
+    /// body: the document is the two one after the other.
+    public static func encodeParts<T: Encodable>(_ value: T) throws(CodecError) -> (keyTable: [UInt8], body: [UInt8]) {
+        let sink = EncodingSink()
+        do {
+            try sink.encodeValue(value)
+        } catch let e as CodecError {
+            throw e
+        } catch {
+            throw .invalidValue(String(describing: error))
+        }
+        return sink.finishParts()
+    }
+
     /// Decodes a document, refusing anything malformed; never traps.
     public static func decode<T: Decodable>(_ type: T.Type, from bytes: [UInt8],
                                             limits: DecodeLimits = .default) throws(CodecError) -> T {

@@ -39,13 +39,15 @@ extension CompiledConfig {
         return header + body
     }
 
-    /// The header and the document apart, so a large file can be written
-    /// without first copying both into one buffer.
+    /// The file in two parts, the header (with the document's key table)
+    /// and the document's body, so a large file can be written without first
+    /// copying both into one buffer.
     public func serializedParts() throws(CodecError) -> (header: [UInt8], body: [UInt8]) {
-        let body = try Codec.encode(self)
+        let (keyTable, body) = try Codec.encodeParts(self)
         var header = CompiledConfig.magic
         let v = CompiledConfig.formatVersion
         for shift in stride(from: 0, to: 32, by: 8) { header.append(UInt8(truncatingIfNeeded: v >> UInt32(shift))) }
+        header += keyTable
         return (header, body)
     }
 
