@@ -99,9 +99,9 @@ public enum Codec {
         return sink.finish()
     }
 
-    /// Encodes `value` into a document, handed back as its key table and its
-    /// body: the document is the two one after the other.
-    public static func encodeParts<T: Encodable>(_ value: T) throws(CodecError) -> (keyTable: [UInt8], body: [UInt8]) {
+    /// Encodes `value` into a document, handed back as its key table and the
+    /// chunks of its body: the document is all of them one after the other.
+    public static func encodeParts<T: Encodable>(_ value: T) throws(CodecError) -> (keyTable: [UInt8], body: [[UInt8]]) {
         let sink = EncodingSink()
         do {
             try sink.encodeValue(value)
@@ -166,12 +166,4 @@ func appendU32(_ v: UInt32, to out: inout [UInt8]) {
     out.append(UInt8(truncatingIfNeeded: v >> 8))
     out.append(UInt8(truncatingIfNeeded: v >> 16))
     out.append(UInt8(truncatingIfNeeded: v >> 24))
-}
-
-@inline(__always)
-func storeU32(_ v: UInt32, at i: Int, in out: inout [UInt8]) {
-    out[i] = UInt8(truncatingIfNeeded: v)
-    out[i + 1] = UInt8(truncatingIfNeeded: v >> 8)
-    out[i + 2] = UInt8(truncatingIfNeeded: v >> 16)
-    out[i + 3] = UInt8(truncatingIfNeeded: v >> 24)
 }

@@ -71,14 +71,14 @@ enum Kaconf {
         for s in result.unactedSections {
             Output.error("warning: \(s) is configured, but no program acts on it yet")
         }
-        let parts: (header: [UInt8], body: [UInt8])
+        let parts: [[UInt8]]
         do {
             parts = try result.compiled.serializedParts()
         } catch {
             Output.error("cannot encode the compiled configuration: \(error)")
             return 1
         }
-        if let problem = Output.write([parts.header, parts.body], to: output) {
+        if let problem = Output.write(parts, to: output) {
             Output.error("cannot write \(output): \(problem)")
             return 1
         }
