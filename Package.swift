@@ -125,7 +125,7 @@ let package = Package(
         // The supervisor and the sandbox, run for real (as root) with ka-testchild.
         .testTarget(name: "SupervisorTests", dependencies: ["TestSupport", "ConfigModel", "Codec", "Supervision"],
                     exclude: ["golden"]),
-        .testTarget(name: "KeepalivedConfigTests", dependencies: ["KeepalivedConfig", "ConfigModel"]),
+        .testTarget(name: "KeepalivedConfigTests", dependencies: ["KeepalivedConfig", "ConfigModel", "Codec"]),
         .testTarget(name: "CheckersTests", dependencies: ["Checkers", "ConfigModel", "HTTPClient"]),
         .testTarget(name: "CheckdTests", dependencies: ["ConfigModel", "Wire", "Posix", "TestSupport"]),
         .testTarget(name: "CheckerIOTests", dependencies: ["CheckerIO", "Checkers", "ConfigModel", "Reactor", "TestSupport"]),

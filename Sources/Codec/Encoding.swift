@@ -82,7 +82,16 @@ struct ByteChunks {
     }
 
     mutating func storeU32(_ v: UInt32, at i: Int) {
-        for k in 0..<4 { self[i + k] = UInt8(truncatingIfNeeded: v >> UInt32(8 * k)) }
+        let c = i >> Self.chunkShift, o = i & (Self.chunkSize - 1)
+        guard o + 4 <= Self.chunkSize else {
+            // Across two chunks.
+            for k in 0..<4 { self[i + k] = UInt8(truncatingIfNeeded: v >> UInt32(8 * k)) }
+            return
+        }
+        func store(_ bytes: inout [UInt8]) {
+            bytes.withUnsafeMutableBytes { $0.storeBytes(of: v.littleEndian, toByteOffset: o, as: UInt32.self) }
+        }
+        if c < full.count { store(&full[c]) } else { store(&last) }
     }
 
     /// The chunks in order.
@@ -94,8 +103,12 @@ final class EncodingSink {
     var keys: [String] = []
     var keyIndex: [String: Int] = [:]
     var slotTables: [ObjectIdentifier: KeySlots] = [:]
-    /// Header offsets of the containers not yet closed, innermost last.
-    var open: [Int] = []
+    /// The containers not yet closed, innermost last: where each header is
+    /// and how many entries it has so far (stored into the header on close).
+    var open: [(header: Int, count: UInt32)] = []
+    /// Whether CodecDirectEncodable values write themselves (tests turn
+    /// this off to compare with what they write through Encoder).
+    var directPaths = true
 
     func slots<Key: CodingKey>(for type: Key.Type) -> KeySlots? {
         guard MemoryLayout<Key>.size <= 1 else { return nil }
@@ -106,6 +119,18 @@ final class EncodingSink {
         return t
     }
 
+
+    /// The key-table index of `key`, through `slots` when its type has them.
+    @inline(__always)
+    func keyIndex<Key: CodingKey>(_ key: Key, slots: KeySlots?) -> Int {
+        guard let slots else { return Int(self.key(key)) }
+        let byte = withUnsafeBytes(of: key) { $0.first ?? 0 }
+        let cached = slots.index[Int(byte)]
+        if cached >= 0 { return Int(cached) }
+        let index = Int(self.key(key))
+        slots.index[Int(byte)] = Int32(index)
+        return index
+    }
 
     func key(_ k: some CodingKey) -> UInt64 {
         let s = k.stringValue
@@ -122,26 +147,33 @@ final class EncodingSink {
         body.append(tag.rawValue)
         body.appendU32(0)
         body.appendU32(0)
-        open.append(at)
+        open.append((at, 0))
         return at
     }
 
     /// Closes the open containers whose header is at or after `offset`,
-    /// storing each one's body length.
+    /// storing each one's entry count and body length.
     @inline(__always)
     func close(from offset: Int) {
-        while let header = open.last, header >= offset {
-            body.storeU32(UInt32(truncatingIfNeeded: body.count - header - 9), at: header + 5)
+        while let top = open.last, top.header >= offset {
+            body.storeU32(top.count, at: top.header + 1)
+            body.storeU32(UInt32(truncatingIfNeeded: body.count - top.header - 9), at: top.header + 5)
             open.removeLast()
         }
     }
 
     /// Counts one more entry of the container at `header`; containers opened
     /// after it are complete by now.
+    @inline(__always)
     func bumpCount(_ header: Int) {
-        if let top = open.last, top != header { close(from: header + 1) }
-        let i = header + 1
-        body.storeU32(body.u32(at: i) &+ 1, at: i)
+        if let top = open.last, top.header != header { close(from: header + 1) }
+        if let top = open.last, top.header == header {
+            open[open.count - 1].count = top.count &+ 1
+        } else {
+            // An entry for a container already closed (Codable cannot stop
+            // that): counted in its header, as it always was.
+            body.storeU32(body.u32(at: header + 1) &+ 1, at: header + 1)
+        }
     }
 
     func encodeValue<T: Encodable>(_ value: T) throws {
@@ -158,6 +190,11 @@ final class EncodingSink {
         if T.self == Int32.self { writeInt(Int64(value as! Int32)); return }
         if T.self == Double.self { writeDouble(value as! Double); return }
         let start = body.count
+        if directPaths, let direct = value as? any CodecDirectEncodable {
+            try direct.encode(to: CodecWriter(sink: self))
+            close(from: start)
+            return
+        }
         let encoder = ValueEncoder(sink: self)
         try value.encode(to: encoder)
         // A value that wrote nothing (an empty struct) is an empty keyed container.
@@ -263,20 +300,7 @@ struct KeyedWriter<Key: CodingKey>: KeyedEncodingContainerProtocol {
 
     private func entry(_ key: Key) {
         sink.bumpCount(header)
-        let index: Int
-        if let slots {
-            let byte = withUnsafeBytes(of: key) { $0.first ?? 0 }
-            let cached = slots.index[Int(byte)]
-            if cached >= 0 {
-                index = Int(cached)
-            } else {
-                index = Int(sink.key(key))
-                slots.index[Int(byte)] = Int32(index)
-            }
-        } else {
-            index = Int(sink.key(key))
-        }
-        sink.body.appendVarint(UInt64(index))
+        sink.body.appendVarint(UInt64(sink.keyIndex(key, slots: slots)))
     }
 
     mutating func encodeNil(forKey key: Key) throws { entry(key); sink.body.append(Tag.null.rawValue) }

@@ -88,7 +88,14 @@ public struct DecodeLimits: Sendable {
 public enum Codec {
     /// Encodes `value` into a document.
     public static func encode<T: Encodable>(_ value: T) throws(CodecError) -> [UInt8] {
+        try encode(value, directPaths: true)
+    }
+
+    /// With `directPaths` false, every value goes through Encoder, so that
+    /// tests can check each CodecDirectEncodable against its Encodable.
+    static func encode<T: Encodable>(_ value: T, directPaths: Bool) throws(CodecError) -> [UInt8] {
         let sink = EncodingSink()
+        sink.directPaths = directPaths
         do {
             try sink.encodeValue(value)
         } catch let e as CodecError {

@@ -20,6 +20,8 @@ public struct ForwardingMethod: Hashable, Sendable, Codable {
     public var tunnelPort: UInt16?
     public var tunnelChecksum: TunnelChecksum?
     public init(_ kind: Kind) { self.kind = kind }
+
+    enum CodingKeys: String, CodingKey { case kind, tunnelType, tunnelPort, tunnelChecksum }
 }
 
 /// How a virtual server is addressed.
@@ -57,6 +59,8 @@ public struct SorryServer: Hashable, Sendable, Codable {
         self.address = address
         self.port = port
     }
+
+    enum CodingKeys: String, CodingKey { case address, port }
 }
 
 public struct VirtualServer: Hashable, Sendable {
@@ -271,6 +275,8 @@ public struct MiscCheck: Hashable, Sendable, Codable {
     public var user: String?
     public var group: String?
     public init() {}
+
+    enum CodingKeys: String, CodingKey { case common, miscPath, miscTimeout, miscDynamic, user, group }
 }
 
 public struct SMTPCheck: Hashable, Sendable, Codable {
@@ -279,6 +285,8 @@ public struct SMTPCheck: Hashable, Sendable, Codable {
     /// Deprecated `host { ... }` sub-blocks, each its own connection target.
     public var hosts: [CheckerCommon] = []
     public init() {}
+
+    enum CodingKeys: String, CodingKey { case common, heloName, hosts }
 }
 
 public struct DNSCheck: Hashable, Sendable, Codable {
@@ -287,6 +295,8 @@ public struct DNSCheck: Hashable, Sendable, Codable {
     public var type = QueryType.SOA
     public var name = "."
     public init() {}
+
+    enum CodingKeys: String, CodingKey { case common, type, name }
 }
 
 public struct UDPCheck: Hashable, Sendable, Codable {
@@ -298,6 +308,8 @@ public struct UDPCheck: Hashable, Sendable, Codable {
     public var minReplyLength = 0
     public var maxReplyLength = 255
     public init() {}
+
+    enum CodingKeys: String, CodingKey { case common, payload, requireReply, requireReplyEnabled, minReplyLength, maxReplyLength }
 }
 
 public struct FileCheck: Hashable, Sendable, Codable {
@@ -305,12 +317,16 @@ public struct FileCheck: Hashable, Sendable, Codable {
     public var weight: Int?
     public var weightReverse = false
     public init() {}
+
+    enum CodingKeys: String, CodingKey { case trackFile, weight, weightReverse }
 }
 
 public struct BFDCheck: Hashable, Sendable, Codable {
     public var name: String?
     public var alpha: Bool?
     public init() {}
+
+    enum CodingKeys: String, CodingKey { case name, alpha }
 }
 
 // indirect: a checker is stored boxed, so a real server's checker list costs

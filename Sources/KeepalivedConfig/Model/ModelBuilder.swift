@@ -204,7 +204,7 @@ public final class ModelBuilder {
         case .values(let lines): return lines.filter { !$0.tokens.isEmpty }
         case .none, .block:
             guard !n.arguments.isEmpty else { return [] }
-            return [LogicalLine(tokens: n.arguments, text: n.line.text, source: n.line.source, location: n.arguments[0].location)]
+            return [LogicalLine(tokens: Array(n.arguments), text: n.line.text, source: n.line.source, location: n.arguments[0].location)]
         }
     }
 

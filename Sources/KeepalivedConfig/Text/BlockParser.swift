@@ -107,7 +107,7 @@ struct ParserState {
                 missingOpenBrace(l)
                 push(l, section: stack[stack.count - 1].section, values: true)
             case .plainOrValues(let l):
-                add(ConfigNode(keyword: l.tokens[0], arguments: Array(l.tokens.dropFirst()), body: .none, line: l))
+                add(ConfigNode(line: l, body: .none))
             case .unknown:
                 break
             }
@@ -142,10 +142,9 @@ struct ParserState {
             if opens { startSkipping(line) } else { pending = .unknown }
             return
         }
-        let arguments = Array(tokens[1..<(opens ? tokens.count - 1 : tokens.count)])
         switch shape {
         case .plain:
-            add(ConfigNode(keyword: first, arguments: arguments, body: .none, line: line))
+            add(ConfigNode(line: line, body: .none))
             if opens {
                 structural("'\(first.text)' does not open a block - skipping the block", at: tokens[tokens.count - 1], line: line)
                 startSkipping(line)
@@ -170,7 +169,7 @@ struct ParserState {
                 missingOpenBrace(l)
                 push(l, section: .top, values: true)
             case .plainOrValues(let l):
-                add(ConfigNode(keyword: l.tokens[0], arguments: Array(l.tokens.dropFirst()), body: .none, line: l))
+                add(ConfigNode(line: l, body: .none))
             case .unknown:
                 break
             }
@@ -221,10 +220,7 @@ struct ParserState {
     private mutating func closeTop() {
         let f = stack.removeLast()
         guard let opener = f.opener else { return }
-        var args = Array(opener.tokens.dropFirst())
-        if let last = args.last, last.isOpenBrace { args.removeLast() }
-        add(ConfigNode(keyword: opener.tokens[0], arguments: args,
-                       body: f.isValues ? .values(f.values) : .block(f.children), line: opener))
+        add(ConfigNode(line: opener, body: f.isValues ? .values(f.values) : .block(f.children)))
     }
 
     private mutating func add(_ node: ConfigNode) {
