@@ -144,10 +144,10 @@ public final class ModelBuilder {
     }
 
     /// Adds one top-level node (the block parser can hand them over one by one).
-    public func add(_ node: ConfigNode) {
+    public func add(_ node: consuming ConfigNode) {
         topLevelSequence += 1
         if case .values = node.body { origins.topLevel[node.keyword.text] = Spot(node.keyword) }
-        TopLevelKeywords.section.apply([node], to: &config, self)
+        TopLevelKeywords.section.apply(node, to: &config, self)
     }
 
     /// The model built so far.

@@ -24,7 +24,7 @@ public final class BlockParser {
 
     /// With `onTopLevel`, each top-level node is handed over as soon as it
     /// is complete instead of being kept for `finish()`.
-    public init(grammar: any Grammar, diagnostics: Diagnostics, onTopLevel: ((ConfigNode) -> Void)? = nil) {
+    public init(grammar: any Grammar, diagnostics: Diagnostics, onTopLevel: ((consuming ConfigNode) -> Void)? = nil) {
         state = ParserState(grammar: grammar, diagnostics: diagnostics, onTopLevel: onTopLevel)
     }
 
@@ -35,7 +35,7 @@ public final class BlockParser {
         return p.finish()
     }
 
-    public func consume(_ line: LogicalLine) { state.consume(line) }
+    public func consume(_ line: consuming LogicalLine) { state.consume(line) }
 
     /// Ends the input: reports what is still open and returns the top-level
     /// nodes (none when they were handed to `onTopLevel`).
@@ -48,7 +48,7 @@ struct ParserState {
 
     private let grammar: any Grammar
     private let diagnostics: Diagnostics
-    private let onTopLevel: ((ConfigNode) -> Void)?
+    private let onTopLevel: ((consuming ConfigNode) -> Void)?
 
     private struct Frame {
         var section: SectionPath
@@ -71,13 +71,16 @@ struct ParserState {
     private var skipping = 0
     private var skipOpener: LogicalLine?
 
-    init(grammar: any Grammar, diagnostics: Diagnostics, onTopLevel: ((ConfigNode) -> Void)?) {
+    init(grammar: any Grammar, diagnostics: Diagnostics, onTopLevel: ((consuming ConfigNode) -> Void)?) {
         self.grammar = grammar
         self.diagnostics = diagnostics
         self.onTopLevel = onTopLevel
     }
 
-    mutating func consume(_ line: LogicalLine) {
+    // Lines and nodes are taken over (consuming) all the way from the reader
+    // to the builder: copying them cost a retain and a release per counted
+    // field at every step.
+    mutating func consume(_ line: consuming LogicalLine) {
         let tokens = line.tokens
         guard let first = tokens.first else { return }
         let isClose = tokens.count == 1 && first.isCloseBrace
@@ -144,11 +147,13 @@ struct ParserState {
         }
         switch shape {
         case .plain:
-            add(ConfigNode(line: line, body: .none))
-            if opens {
-                structural("'\(first.text)' does not open a block - skipping the block", at: tokens[tokens.count - 1], line: line)
-                startSkipping(line)
+            guard opens else {
+                add(ConfigNode(line: line, body: .none))
+                return
             }
+            add(ConfigNode(line: copy line, body: .none))
+            structural("'\(first.text)' does not open a block - skipping the block", at: tokens[tokens.count - 1], line: line)
+            startSkipping(line)
         case .block(let s):
             if opens { push(line, section: s, values: false) } else { pending = .block(line, s) }
         case .valueBlock:
@@ -198,7 +203,7 @@ struct ParserState {
 
     // MARK: Structure
 
-    private mutating func push(_ line: LogicalLine, section: SectionPath, values: Bool) {
+    private mutating func push(_ line: consuming LogicalLine, section: SectionPath, values: Bool) {
         if stack.count > BlockParser.maxDepth {
             structural("blocks are nested more than \(BlockParser.maxDepth) deep - skipping this one",
                        at: line.tokens[0], line: line)
@@ -223,7 +228,7 @@ struct ParserState {
         add(ConfigNode(line: opener, body: f.isValues ? .values(f.values) : .block(f.children)))
     }
 
-    private mutating func add(_ node: ConfigNode) {
+    private mutating func add(_ node: consuming ConfigNode) {
         if stack.count == 1, let onTopLevel {
             onTopLevel(node)
         } else {
@@ -231,7 +236,7 @@ struct ParserState {
         }
     }
 
-    private mutating func startSkipping(_ line: LogicalLine) {
+    private mutating func startSkipping(_ line: consuming LogicalLine) {
         skipping = 1
         skipOpener = line
     }

@@ -52,7 +52,7 @@ public final class Preprocessor {
     public var configID: String { state.definitions.configID.string }
 
     /// Reads `path` and everything it includes, handing each logical line to `emit`.
-    public func run(file path: String, emit: @escaping (LogicalLine) -> Void) {
+    public func run(file path: String, emit: @escaping (consuming LogicalLine) -> Void) {
         state.run(file: path, emit: emit)
     }
 
@@ -87,7 +87,9 @@ struct ReaderState {
     var totalBytes = 0
     var errorCount = 0
     var aborted = false
-    var sink: (LogicalLine) -> Void = { _ in }
+    /// Takes each line over (consuming: a line moves on to the parser, not
+    /// copied then released).
+    var sink: (consuming LogicalLine) -> Void = { _ in }
 
     /// The physical line being processed.
     var current = PhysicalLine(context: FileContext.interned(file: "", includedFrom: []), number: 0,
@@ -112,7 +114,7 @@ struct ReaderState {
         if options.checkAllIncludes { includeCheck = .all }
     }
 
-    mutating func run(file path: String, emit: @escaping (LogicalLine) -> Void) {
+    mutating func run(file path: String, emit: @escaping (consuming LogicalLine) -> Void) {
         sink = emit
         defer { sink = { _ in } }
         guard let bytes = host.readFile(path) else {
