@@ -18,55 +18,57 @@ public protocol CodecDirectEncodable: Encodable {
 
 /// Writes one value into a Codec document.
 ///
-/// The writers hold the encoder's sink unowned(unsafe): they exist only
-/// while `Codec.encode` runs, which holds it, and a counted reference cost
-/// a retain and a release on every entry written.
+/// The writers hold the encoder's state by pointer (see SinkState): they
+/// exist only while `Codec.encode` runs, which owns it.
 public struct CodecWriter {
-    unowned(unsafe) let sink: EncodingSink
+    let state: UnsafeMutablePointer<SinkState>
 
-    public func encode(_ v: String) { sink.writeString(v) }
-    public func encode(_ v: Bool) { sink.body.append(v ? Tag.true.rawValue : Tag.false.rawValue) }
-    public func encode(_ v: Int) { sink.writeInt(Int64(v)) }
-    public func encode(_ v: Int64) { sink.writeInt(v) }
-    public func encode(_ v: Int32) { sink.writeInt(Int64(v)) }
-    public func encode(_ v: UInt64) { sink.writeUInt(v) }
-    public func encode(_ v: UInt32) { sink.writeUInt(UInt64(v)) }
-    public func encode(_ v: UInt16) { sink.writeUInt(UInt64(v)) }
-    public func encode(_ v: UInt8) { sink.writeUInt(UInt64(v)) }
-    public func encode(_ v: Double) { sink.writeDouble(v) }
-    public func encodeNil() { sink.body.append(Tag.null.rawValue) }
+    public func encode(_ v: String) { state.pointee.writeString(v) }
+    public func encode(_ v: Bool) { state.pointee.writeBool(v) }
+    public func encode(_ v: Int) { state.pointee.writeInt(Int64(v)) }
+    public func encode(_ v: Int64) { state.pointee.writeInt(v) }
+    public func encode(_ v: Int32) { state.pointee.writeInt(Int64(v)) }
+    public func encode(_ v: UInt64) { state.pointee.writeUInt(v) }
+    public func encode(_ v: UInt32) { state.pointee.writeUInt(UInt64(v)) }
+    public func encode(_ v: UInt16) { state.pointee.writeUInt(UInt64(v)) }
+    public func encode(_ v: UInt8) { state.pointee.writeUInt(UInt64(v)) }
+    public func encode(_ v: Double) { state.pointee.writeDouble(v) }
+    public func encodeNil() { state.pointee.body.append(Tag.null.rawValue) }
 
     /// A value of any type: directly when it can, else through Encoder.
-    public func encode<T: Encodable>(_ v: T) throws { try sink.encodeValue(v) }
+    public func encode<T: Encodable>(_ v: T) throws {
+        guard let sink = state.pointee.sink else { return }
+        try sink.encodeValue(v)
+    }
 
     public func encode<T: CodecDirectEncodable>(_ v: T) throws {
-        let start = sink.body.count
+        let start = state.pointee.body.count
         try v.encode(to: self)
-        sink.close(from: start)
+        state.pointee.close(from: start)
     }
 
     /// Opens a keyed container (the writer's value is that container).
     public func keyedContainer<Key: CodingKey>(_ type: Key.Type) -> CodecKeyedWriter<Key> {
-        CodecKeyedWriter(sink: sink, header: sink.openContainer(.keyed), slots: sink.slots(for: Key.self))
+        CodecKeyedWriter(state: state, header: state.pointee.openContainer(.keyed), slots: state.pointee.slots(for: Key.self))
     }
 
     /// Opens an unkeyed container (the writer's value is that container).
     public func unkeyedContainer() -> CodecUnkeyedWriter {
-        CodecUnkeyedWriter(sink: sink, header: sink.openContainer(.unkeyed))
+        CodecUnkeyedWriter(state: state, header: state.pointee.openContainer(.unkeyed))
     }
 }
 
 /// The entries of a keyed container, as KeyedEncodingContainer writes them.
 public struct CodecKeyedWriter<Key: CodingKey> {
-    unowned(unsafe) let sink: EncodingSink
+    let state: UnsafeMutablePointer<SinkState>
     let header: Int
     let slots: KeySlots?
 
     /// Starts the entry for `key`: counts it and writes the key's index.
+    @inline(__always)
     func entry(_ key: Key) -> CodecWriter {
-        sink.bumpCount(header)
-        sink.body.appendVarint(UInt64(sink.keyIndex(key, slots: slots)))
-        return CodecWriter(sink: sink)
+        state.pointee.entry(key, of: header, slots: slots)
+        return CodecWriter(state: state)
     }
 
     public func encode(_ v: String, forKey k: Key) { entry(k).encode(v) }
@@ -98,13 +100,13 @@ public struct CodecKeyedWriter<Key: CodingKey> {
 
 /// The elements of an unkeyed container.
 public struct CodecUnkeyedWriter {
-    unowned(unsafe) let sink: EncodingSink
+    let state: UnsafeMutablePointer<SinkState>
     let header: Int
 
     /// Starts the next element.
     public func element() -> CodecWriter {
-        sink.bumpCount(header)
-        return CodecWriter(sink: sink)
+        state.pointee.bumpCount(header)
+        return CodecWriter(state: state)
     }
 }
 
@@ -160,7 +162,7 @@ extension Array: CodecDirectEncodable where Element: CodecDirectEncodable {
     public func encode(to w: CodecWriter) throws {
         // [UInt8] is raw bytes, as EncodingSink.encodeValue writes it.
         if Element.self == UInt8.self {
-            w.sink.writeBytes(unsafeBitCast(self, to: [UInt8].self))
+            w.state.pointee.writeBytes(unsafeBitCast(self, to: [UInt8].self))
             return
         }
         let c = w.unkeyedContainer()

@@ -95,7 +95,7 @@ public enum Codec {
     /// tests can check each CodecDirectEncodable against its Encodable.
     static func encode<T: Encodable>(_ value: T, directPaths: Bool) throws(CodecError) -> [UInt8] {
         let sink = EncodingSink()
-        sink.directPaths = directPaths
+        sink.state.pointee.directPaths = directPaths
         do {
             try sink.encodeValue(value)
         } catch let e as CodecError {
