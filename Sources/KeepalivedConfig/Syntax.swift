@@ -174,8 +174,8 @@ public struct LogicalLine: Sendable {
         self.location = location
         self.bytes = bytes
         self.textRange = text
-        self.owned = ownedText.map { OwnedText(text: $0, source: nil) }
         self.sourceRange = source
+        if let ownedText { owned = OwnedText(text: ownedText, source: nil) }
     }
 }
 
@@ -281,10 +281,22 @@ public enum KeywordShape: Sendable, Equatable {
     case plainOrValueBlock
 }
 
+/// The shapes of one section's keywords: what the block parser keeps for
+/// the block it is reading, so that a line costs one lookup, not two.
+public struct SectionShapes: Sendable {
+    let lookup: @Sendable (String) -> KeywordShape?
+
+    public init(_ lookup: @escaping @Sendable (String) -> KeywordShape?) { self.lookup = lookup }
+
+    public func shape(of keyword: String) -> KeywordShape? { lookup(keyword) }
+}
+
 /// The keyword table the block parser consults.
 public protocol Grammar: Sendable {
     /// The shape of `keyword` in `section`, or nil when the keyword is unknown there.
     func shape(of keyword: String, in section: SectionPath) -> KeywordShape?
+    /// The shapes of `section`'s keywords (optional: defaults to asking `shape(of:in:)`).
+    func shapes(in section: SectionPath) -> SectionShapes
     /// Every keyword of `section`, for "did you mean" suggestions.
     func keywords(in section: SectionPath) -> [String]
     /// The sections where `keyword` is known, so an unknown keyword can be
@@ -294,4 +306,8 @@ public protocol Grammar: Sendable {
 
 extension Grammar {
     public func sections(containing keyword: String) -> [SectionPath] { [] }
+
+    public func shapes(in section: SectionPath) -> SectionShapes {
+        SectionShapes { [self] keyword in self.shape(of: keyword, in: section) }
+    }
 }

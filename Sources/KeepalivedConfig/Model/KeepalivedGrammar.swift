@@ -56,6 +56,11 @@ public struct KeepalivedGrammar: Grammar {
         shapes[section.path]?[keyword]
     }
 
+    public func shapes(in section: SectionPath) -> SectionShapes {
+        let table = shapes[section.path]
+        return SectionShapes { keyword in table?[keyword] }
+    }
+
     public func keywords(in section: SectionPath) -> [String] {
         sortedKeywords[section] ?? []
     }

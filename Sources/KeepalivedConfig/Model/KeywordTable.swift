@@ -53,10 +53,16 @@ final class KeywordTable<Value>: @unchecked Sendable {
 
     @inline(__always)
     static func hash(_ s: String) -> Int {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for b in s.utf8 {
-            h = (h ^ UInt64(b)) &* 0x100_0000_01b3
-        }
+        // Over the contiguous UTF-8 (native strings always have it):
+        // iterating String.UTF8View byte by byte cost as much as SipHash.
+        let h = s.utf8.withContiguousStorageIfAvailable(fnv1a) ?? fnv1a(Array(s.utf8))
         return Int(truncatingIfNeeded: h ^ (h >> 29))
+    }
+
+    @inline(__always)
+    static func fnv1a(_ bytes: some Collection<UInt8>) -> UInt64 {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in bytes { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+        return h
     }
 }

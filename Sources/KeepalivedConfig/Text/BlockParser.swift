@@ -52,6 +52,8 @@ struct ParserState {
 
     private struct Frame {
         var section: SectionPath
+        /// The section's keywords, looked up once for the block.
+        var shapes: SectionShapes
         var opener: LogicalLine?
         var isValues: Bool
         var children: [ConfigNode] = []
@@ -65,7 +67,7 @@ struct ParserState {
         case unknown
     }
 
-    private var stack: [Frame] = [Frame(section: .top, opener: nil, isValues: false)]
+    private var stack: [Frame]
     private var pending: Pending?
     /// How deep inside a skipped block we are (0: not skipping).
     private var skipping = 0
@@ -75,6 +77,7 @@ struct ParserState {
         self.grammar = grammar
         self.diagnostics = diagnostics
         self.onTopLevel = onTopLevel
+        stack = [Frame(section: .top, shapes: grammar.shapes(in: .top), opener: nil, isValues: false)]
     }
 
     // Lines and nodes are taken over (consuming) all the way from the reader
@@ -140,7 +143,7 @@ struct ParserState {
         }
 
         let section = stack[top].section
-        guard let shape = grammar.shape(of: first.text, in: section) else {
+        guard let shape = stack[top].shapes.shape(of: first.text) else {
             unknownKeyword(first, in: section, line: line, opensBlock: opens)
             if opens { startSkipping(line) } else { pending = .unknown }
             return
@@ -210,7 +213,8 @@ struct ParserState {
             startSkipping(line)
             return
         }
-        stack.append(Frame(section: section, opener: line, isValues: values))
+        let shapes = section == stack[stack.count - 1].section ? stack[stack.count - 1].shapes : grammar.shapes(in: section)
+        stack.append(Frame(section: section, shapes: shapes, opener: line, isValues: values))
     }
 
     private mutating func close(_ line: LogicalLine) {
