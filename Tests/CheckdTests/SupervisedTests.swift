@@ -18,7 +18,7 @@ import TestSupport
         try FileManager.default.createDirectory(atPath: bin, withIntermediateDirectories: true)
         chmod(bin, 0o755)
         for (from, to) in [("keepalived", "keepalived"), ("checkd", "checkd"), ("ka-testchild", "ipvs-applier")] {
-            try FileManager.default.copyItem(atPath: TestEnvironment.binary(from), toPath: "\(bin)/\(to)")
+            try copyExecutable(from: TestEnvironment.binary(from), to: "\(bin)/\(to)")
             chmod("\(bin)/\(to)", 0o755)
         }
         #expect(mkfifo("\(bin)/ipvs-applier.ctl", 0o666) == 0)

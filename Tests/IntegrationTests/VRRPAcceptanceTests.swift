@@ -190,8 +190,13 @@ struct VRRPAcceptanceTests {
         try lab.router(1).ns.sh("ip addr add \(vip)/24 dev eth0")
         #expect(lab.holders(of: vip) == [1])
         try lab.start(1, .ours, [InstanceConfig(priority: 100)])
-        // It starts as BACKUP: the leftover must be gone before it could become master.
-        #expect(lab.waitUntil(timeout: 0.3) { lab.holders(of: vip).isEmpty })
+        // It starts as BACKUP: the leftover must be gone before it could become
+        // master (one master-down interval, about 3.6 s, after its start).
+        #expect(lab.waitUntil(timeout: 10) {
+            lab.holders(of: vip).isEmpty || lab.router(1).log.contains("Entering MASTER STATE")
+        })
+        #expect(lab.holders(of: vip).isEmpty)
+        #expect(!lab.router(1).log.contains("Entering MASTER STATE"), "\(lab.router(1).log)")
         #expect(lab.router(1).log.contains("removed leftover address"))
     }
 }

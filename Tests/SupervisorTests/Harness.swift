@@ -63,9 +63,7 @@ final class Harness: @unchecked Sendable {
     }
 
     static func copy(_ from: String, to: String) throws {
-        try? FileManager.default.removeItem(atPath: to)
-        try FileManager.default.copyItem(atPath: from, toPath: to)
-        chmod(to, 0o755)
+        try copyExecutable(from: from, to: to)
     }
 
     /// The compiled file, as `kaconf compile` writes it.

@@ -40,11 +40,13 @@ extension RunsProcesses {
         let tookToKill = Date().timeIntervalSince(stopped)
         #expect(killed)
         #expect(tookToKill <= 2 * period + 0.2, "killed after \(tookToKill) s")
-        // ...and replaced right after, given the time a process needs to start.
-        let replaced = waitUntil(timeout: 10) { (h.pid("vrrpd") ?? pid) != pid }
+        // ...and replaced right after, given the time a process needs to start
+        // (seconds on a loaded 2-core CI machine: the bound above is the one
+        // the watchdog owns).
+        let replaced = waitUntil(timeout: 15) { (h.pid("vrrpd") ?? pid) != pid }
         let took = Date().timeIntervalSince(stopped)
         #expect(replaced)
-        #expect(took < 2 * period + 1.0, "replaced after \(took) s")
+        #expect(took < 2 * period + 4.0, "replaced after \(took) s")
         #expect(h.log.contains("vrrpd (pid \(pid)) hung: no answer to the watchdog"))
     }
 

@@ -194,3 +194,26 @@ func runChild(_ argv: [String], stdin input: Data?, environment: [String: String
     }
     return (child, stdoutData, stderrData)
 }
+
+/// Copies an executable so that it can be run at once: the copy is written
+/// through a close-on-exec descriptor while no child is being spawned, so no
+/// child (of any test running alongside) holds it open for writing, which
+/// would make running it fail with ETXTBSY.
+public func copyExecutable(from source: String, to destination: String) throws {
+    let bytes = try Data(contentsOf: URL(fileURLWithPath: source))
+    unlink(destination)
+    try spawnLock.withLock {
+        let fd = open(destination, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o755)
+        guard fd >= 0 else { throw TestFailure("open \(destination): \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        try bytes.withUnsafeBytes { raw in
+            var done = 0
+            while done < raw.count {
+                let n = write(fd, raw.baseAddress! + done, raw.count - done)
+                guard n > 0 else { throw TestFailure("write \(destination): \(String(cString: strerror(errno)))") }
+                done += n
+            }
+        }
+    }
+    chmod(destination, 0o755)
+}
