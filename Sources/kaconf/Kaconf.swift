@@ -58,9 +58,19 @@ struct Lint: ParsableCommand {
 
     @OptionGroup var common: CommonOptions
 
+    // For `keepalived -t`, which runs this: exit as keepalived 2.2.7's -t
+    // does (0 clean, 4 fatal, 5 other error or warning, 6 script security).
+    @Flag(name: .customLong("keepalived-exit-status"), help: .hidden)
+    var keepalivedExitStatus = false
+
     func run() throws {
         let result = common.compile()
         Output.report(result)
+        if keepalivedExitStatus {
+            let status = result.diagnostics.configTestExitStatus
+            if status != 0 { throw ExitCode(status) }
+            return
+        }
         if result.exitStatus != 0 { throw ExitCode(result.exitStatus) }
     }
 }

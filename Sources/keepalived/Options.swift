@@ -59,7 +59,7 @@ struct KeepalivedOptions: ParsableArguments {
     var snmp = false
     @Option(name: [.customShort("A"), .customLong("snmp-agent-socket")], help: ArgumentHelp("Use the specified socket for master agent (not supported).", valueName: "FILE"))
     var snmpAgentSocket: String?
-    @Option(name: [.customShort("s"), .customLong("namespace")], help: ArgumentHelp("Run in network namespace NAME (not supported yet).", valueName: "NAME"))
+    @Option(name: [.customShort("s"), .customLong("namespace")], help: ArgumentHelp("Run in network namespace NAME (overrides config).", valueName: "NAME"))
     var namespace: String?
     @Flag(name: [.customShort("m"), .customLong("core-dump")], help: "Produce core dump if terminate abnormally.")
     var coreDump = false

@@ -100,8 +100,22 @@ logger.info("Command line: \(CommandLine.arguments.map { "'\($0)'" }.joined(sepa
 logger.info("Configuration file \(configPath)")
 for (on, what) in [(options.releaseVIPs, "-X/--release-vips"), (options.addressMonitoring, "-a/--address-monitoring"),
                    (options.snmp, "-x/--snmp"), (options.snmpAgentSocket != nil, "-A/--snmp-agent-socket"),
-                   (options.namespace != nil, "-s/--namespace"), (pre.coreDumpPattern != nil, "-M/--core-dump-pattern")] where on {
+                   (pre.coreDumpPattern != nil, "-M/--core-dump-pattern")] where on {
     logger.warning("\(what) is not supported yet: ignored")
+}
+if let ns = options.namespace {
+    // keepalived's -s: everything (the daemons and scripts too) runs in the
+    // network namespace `ip netns add NAME` made. Before the sandbox: setns
+    // needs CAP_SYS_ADMIN, which the supervisor does not keep.
+    let path = "/run/netns/\(ns)"
+    do {
+        let fd = try openDescriptor(path, flags: O_RDONLY)
+        _ = try sys("setns(\(path), CLONE_NEWNET)") { cshim_setns_net(fd.rawValue) }
+        logger.info("running in network namespace \(ns)")
+    } catch {
+        logger.critical("cannot enter network namespace \(ns): \(error)")
+        exit(1)
+    }
 }
 
 let policyDirectory = PolicyDirectory.resolve(explicit: options.policyDirectory)
