@@ -58,7 +58,7 @@ final class CheckDaemon {
 
     func start() {
         let plan = engine.plan
-        logger.info("checkd: \(plan.virtualServers.count) virtual servers, \(engine.checkerCount) checkers, \(config.generation > 0 ? "generation \(generation.value)" : "")")
+        logger.info("checkd: \(plan.virtualServers.count) virtual servers, \(engine.checkerCount) checkers, generation \(generation.value)")
         openFifos()
         let values = watchTrackFiles(plan)
         refreshPresence(initial: true)
