@@ -119,13 +119,17 @@ final class ProbeSession {
                 return
             case .success(0?):
                 if case .stream = probe.transport { return finish(probe.peerClosed()) }
-                // An empty datagram is still a reply.
-                armTimeout()
+                // An empty datagram is still a reply (not progress: the probe
+                // may skip it, and skipped datagrams must not extend the wait).
                 apply(probe.received([]))
             case .success(let n?):
-                armTimeout()
-                apply(probe.received(Array(runner.buffer[0..<n])))
-                if case .stream = probe.transport {} else { return }  // one datagram at a time
+                if case .stream = probe.transport {
+                    armTimeout()
+                    apply(probe.received(Array(runner.buffer[0..<n])))
+                } else {
+                    apply(probe.received(Array(runner.buffer[0..<n])))
+                    return  // one datagram per readiness
+                }
             }
         }
     }
