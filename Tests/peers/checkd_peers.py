@@ -6,7 +6,9 @@ Each server binds the given address (port 0 = any free port), prints
 
   checkd_peers.py udp-echo   [--addr A] [--port P]
   checkd_peers.py udp-swallow [--addr A] [--port P]
-  checkd_peers.py dns        [--addr A] [--port P]     (dnslib; SOA for ".", A for ok.test., NXDOMAIN otherwise)
+  checkd_peers.py dns        [--addr A] [--port P] [--wrong-id first|only]
+                                                       (dnslib; SOA for ".", A for ok.test., NXDOMAIN otherwise;
+                                                        --wrong-id: a reply with another ID first, or only that)
   checkd_peers.py smtp       [--addr A] [--port P]     (aiosmtpd)
   checkd_peers.py smtp-reject [--addr A] [--port P]    (banner 554)
   checkd_peers.py stall      [--addr A] [--port P]     (listen backlog full: connects hang)
@@ -57,6 +59,15 @@ def dns(args):
             r.add_answer(RR("ok.test.", QTYPE.A, rdata=A("127.0.0.1")))
         else:
             r.header.rcode = RCODE.NXDOMAIN
+        if args.wrong_id != "never":
+            # A well-formed answer carrying another ID (as a late answer to
+            # an earlier query would), sent first.
+            stale = r.pack()
+            stale = bytes([stale[0], stale[1] ^ 0x5A]) + stale[2:]
+            s.sendto(stale, peer)
+            if args.wrong_id == "only":
+                continue
+            time.sleep(0.1)
         s.sendto(r.pack(), peer)
 
 
@@ -210,6 +221,7 @@ def main():
     p.add_argument("--http", action="store_true")
     p.add_argument("--dir", default=".")
     p.add_argument("--http-from", type=int, default=0, help="tcp-farm: only ports >= this answer HTTP")
+    p.add_argument("--wrong-id", choices=["never", "first", "only"], default="never")
     args = p.parse_args()
     kinds = {
         "udp-echo": lambda: udp(args, True),
