@@ -256,17 +256,18 @@ import Wire
         try ns.sh("sysctl -qw net.ipv4.ping_group_range='0 2147483647'")
         try ns.sh("ip link add v0 type veth peer name v1 && ip addr add 10.77.0.1/24 dev v0 && ip link set v0 up")
         let ping = "PING_CHECK {\n      connect_timeout 0.5\n      retry 0\n      warmup 0\n    }"
+        // An IPv6 real server needs an IPv6 virtual server (keepalived skips it otherwise).
         let run = try CheckdRun(conf: Conf.global() + Conf.vs("""
             \(Conf.rs("127.0.0.1", 80, ping))
             \(Conf.rs("10.77.0.2", 80, ping))
-            \(Conf.rs("::1", 80, ping))
-            """), netns: ns)
+            """) + Conf.vs(at: "fd00::9", Conf.rs("::1", 80, ping)), netns: ns)
         defer { run.stop(); run.cleanup() }
         func state(_ addr: String) -> Bool? { run.applier.lastState(port: 80, address: addr) }
         #expect(run.applier.waitFor(timeout: 10) { state("10.77.0.2") == false }, "\(run.log)")
         Thread.sleep(forTimeInterval: 1.5)
         #expect(state("127.0.0.1") == true, "\(run.log)")
-        #expect(state("0:0:0:0:0:0:0:1") ?? true, "\(run.log)")
+        let loopback6 = WireAddress(bytes: [UInt8](repeating: 0, count: 15) + [1])?.description ?? "::1"
+        #expect(state(loopback6) == true, "::1 answers\n\(run.log)")
         #expect(!run.log.contains("ping_group_range"), "\(run.log)")
     }
 }

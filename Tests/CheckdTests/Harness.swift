@@ -171,10 +171,11 @@ enum Conf {
         "global_defs {\n  router_id checkd-test\n\(extra)\n}\n"
     }
 
-    /// A virtual server 10.9.9.9:`port` (rr, NAT) around `body`.
-    static func vs(port: UInt16 = 80, proto: String = "TCP", delayLoop: String = "1", _ body: String) -> String {
+    /// A virtual server `address`:`port` (rr, NAT) around `body`.
+    static func vs(at address: String = "10.9.9.9", port: UInt16 = 80, proto: String = "TCP", delayLoop: String = "1",
+                   _ body: String) -> String {
         """
-        virtual_server 10.9.9.9 \(port) {
+        virtual_server \(address) \(port) {
           delay_loop \(delayLoop)
           lb_algo rr
           lb_kind NAT
