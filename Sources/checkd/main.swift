@@ -69,8 +69,13 @@ final class CheckdDelegate: DaemonDelegate {
         if let checks {
             checks.reload(config, generation: generation)
         } else {
-            let d = CheckDaemon(reactor: host.reactor, logger: host.logger, config: config, generation: generation,
-                                scripts: HostScripts(daemon: host))
+            let d: CheckDaemon
+            do {
+                d = try CheckDaemon(reactor: host.reactor, logger: host.logger, config: config, generation: generation,
+                                    scripts: HostScripts(daemon: host))
+            } catch {
+                return "cannot start the checks: \(error)"
+            }
             d.sendToApplier = { [host] in host.send($0) }
             checks = d
             // The first states go out as changes; a full state follows whenever

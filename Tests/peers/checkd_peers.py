@@ -13,6 +13,7 @@ Each server binds the given address (port 0 = any free port), prints
   checkd_peers.py smtp-reject [--addr A] [--port P]    (banner 554)
   checkd_peers.py stall      [--addr A] [--port P]     (listen backlog full: connects hang)
   checkd_peers.py silent     [--addr A] [--port P]     (accepts, never answers)
+  checkd_peers.py trickle    [--addr A] [--port P]     (accepts, sends a byte every 0.3 s ten times, closes)
   checkd_peers.py http       --dir D [--addr A] [--port P]  (python's http.server on D)
   checkd_peers.py tcp-farm   --count N [--addr A] [--first P] [--http [--http-from P]]
                                                        (N listeners; counts accepted connections,
@@ -150,6 +151,24 @@ def silent(args):
         held.append(c)
 
 
+def trickle(args):
+    # Accepts, then sends one byte every 0.3 s, ten times, and closes: a slow
+    # server that keeps making progress.
+    import threading
+    s = tcp_listener(args)
+    say(f"PORT {s.getsockname()[1]}")
+
+    def serve(c):
+        for _ in range(10):
+            time.sleep(0.3)
+            c.sendall(b"x")
+        c.close()
+
+    while True:
+        c, _ = s.accept()
+        threading.Thread(target=serve, args=(c,), daemon=True).start()
+
+
 HTTP_REPLY = b"HTTP/1.0 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"
 
 
@@ -231,6 +250,7 @@ def main():
         "smtp-reject": lambda: smtp_reject(args),
         "stall": lambda: stall(args),
         "silent": lambda: silent(args),
+        "trickle": lambda: trickle(args),
         "tcp-farm": lambda: tcp_farm(args),
         "http": lambda: http(args),
     }
