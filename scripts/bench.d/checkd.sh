@@ -22,8 +22,8 @@ HZ=$(getconf CLK_TCK)
 ulimit -n 65536 2>/dev/null || ulimit -n 16384 2>/dev/null || true
 
 bin_dir() {
-  if [ "$mode" = "--smoke" ]; then swift build --product checkd >/dev/null 2>&1; swift build --product kaconf >/dev/null 2>&1; swift build --show-bin-path
-  else swift build -c release --product checkd >/dev/null 2>&1; swift build -c release --product kaconf >/dev/null 2>&1; swift build -c release --show-bin-path; fi
+  if [ "$mode" = "--smoke" ]; then swift build --product checkd >/dev/null 2>&1; swift build --product kaconf >/dev/null 2>&1; swift build --product ka-script-host >/dev/null 2>&1; swift build --show-bin-path
+  else swift build -c release --product checkd >/dev/null 2>&1; swift build -c release --product kaconf >/dev/null 2>&1; swift build -c release --product ka-script-host >/dev/null 2>&1; swift build -c release --show-bin-path; fi
 }
 
 # write_conf FILE TCP HTTP FIRSTPORT: the one keepalived.conf both checkers run:
