@@ -92,7 +92,7 @@ struct KeepalivedOptions: ParsableArguments {
     var watchdogPeriod: Double = 5
     @Option(name: .customLong("policy-dir"), help: ArgumentHelp("Directory of the seccomp policies (default: installed with the programs).", valueName: "DIR"))
     var policyDirectory: String?
-    @Option(name: .customLong("kaconf"), help: ArgumentHelp("The configuration compiler (default: kaconf next to keepalived).", valueName: "PATH"))
+    @Option(name: .customLong("kaconf"), help: ArgumentHelp("The configuration compiler (default: kaconf next to keepalived, else in ../bin).", valueName: "PATH"))
     var kaconf: String?
 
     func validate() throws {

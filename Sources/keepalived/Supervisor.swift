@@ -135,9 +135,29 @@ final class Supervisor {
             case .terminate(let status, let reason):
                 logger.critical("\(reason)")
                 beginShutdown(status: status)
+            case .unavailable(let p):
+                unavailable(p)
             }
         }
         rearm()
+    }
+
+    /// A daemon found what it needs missing from this host and stays
+    /// stopped; say once, in the operator's terms, what that means.
+    func unavailable(_ p: ProgramName) {
+        switch p {
+        case .ipvsApplier:
+            let others = children.keys.filter { $0 != p }.map(\.rawValue).sorted()
+            let running = others.isEmpty ? "" : "\(others.joined(separator: " and ")) keep running "
+            logger.error("IPVS is not available on this host: virtual servers are not placed in the kernel. \(running)(checkd's verdicts are logged and its notify scripts run, VRRP is unaffected). After 'modprobe ip_vs', reload keepalived (SIGHUP) to start ipvs-applier again.")
+        case .vrrpd, .checkd, .supervisor:
+            logger.error("\(p) stays stopped until the next reload (SIGHUP)")
+        }
+        let alive = supervision.children.values.contains { $0.phase != .stopped }
+        if !alive && !shuttingDown {
+            logger.critical("no daemon left to run: stopping")
+            beginShutdown(status: 1)
+        }
     }
 
     func log(_ level: Supervision.LogLevel, _ text: String) {

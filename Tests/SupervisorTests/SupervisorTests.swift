@@ -301,3 +301,27 @@ extension RunsProcesses {
     }
 }
 }
+
+extension RunsProcesses {
+@Suite(needsRoot) struct SupervisorInTheBackground {
+    @Test func withoutDashNItForksAwayAndItsPidFileNamesTheRunningSupervisor() throws {
+        let h = try Harness("fork", config: Fixtures.vrrpOnly())
+        defer { h.stop() }
+        let r = try run(["\(h.bin)/keepalived", "-G", "-f", h.configPath, "-p", h.pidFile, "-r", h.vrrpPidFile,
+                         "-c", h.checkersPidFile, "--policy-dir", TestEnvironment.packageRoot.appendingPathComponent("policies").path],
+                        timeout: 20)
+        #expect(r.status == 0)
+        #expect(h.waitForEvent("vrrpd") { $0.contains(" applied 1 ") } != nil)
+        let pid = Int32((try? String(contentsOfFile: h.pidFile, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "") ?? 0
+        #expect(pid > 0)
+        let comm = (try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8)) ?? ""
+        #expect(comm.hasPrefix("keepalived"))
+        // A second one refuses to start beside it.
+        let second = try run(["\(h.bin)/keepalived", "-n", "-l", "-G", "-f", h.configPath, "-p", h.pidFile], timeout: 20)
+        #expect(second.stderr.contains("daemon is already running (pid \(pid)"))
+        kill(pid, SIGTERM)
+        #expect(waitUntil(timeout: 15) { kill(pid, 0) != 0 })
+        #expect(!FileManager.default.fileExists(atPath: h.pidFile))
+    }
+}
+}
