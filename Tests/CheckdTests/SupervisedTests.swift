@@ -7,6 +7,25 @@ import Foundation
 import Testing
 import TestSupport
 
+/// Copies an executable through a descriptor no child can keep: Foundation's
+/// copy opens the target without O_CLOEXEC, so a child another test spawned
+/// meanwhile held it open for writing, and keepalived's exec of the copy
+/// failed with ETXTBSY.
+func copyExecutable(_ from: String, to: String) throws {
+    let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: from)))
+    let fd = open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o755)
+    guard fd >= 0 else { throw TestFailure("cannot create \(to): errno \(errno)") }
+    defer { close(fd) }
+    var done = 0
+    while done < bytes.count {
+        let n = bytes[done...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        if n < 0 && errno == EINTR { continue }
+        guard n > 0 else { throw TestFailure("cannot write \(to): errno \(errno)") }
+        done += n
+    }
+    fchmod(fd, 0o755)
+}
+
 /// keepalived with the real kaconf and checkd next to it, ka-testchild as ipvs-applier.
 final class SupervisedRun {
     let dir: TempDirectory
@@ -20,8 +39,7 @@ final class SupervisedRun {
         try FileManager.default.createDirectory(atPath: bin, withIntermediateDirectories: true)
         chmod(bin, 0o755)
         for (from, to) in [("keepalived", "keepalived"), ("kaconf", "kaconf"), ("checkd", "checkd"), ("ka-testchild", "ipvs-applier")] {
-            try FileManager.default.copyItem(atPath: TestEnvironment.binary(from), toPath: "\(bin)/\(to)")
-            chmod("\(bin)/\(to)", 0o755)
+            try copyExecutable(TestEnvironment.binary(from), to: "\(bin)/\(to)")
         }
         guard mkfifo("\(bin)/ipvs-applier.ctl", 0o666) == 0 else { throw TestFailure("mkfifo failed") }
         chmod("\(bin)/ipvs-applier.ctl", 0o666)
