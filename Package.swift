@@ -121,9 +121,6 @@ let package = Package(
         .executableTarget(name: "genhash", dependencies: ["HTTPClient"],
                           linkerSettings: [.unsafeFlags(["-static-stdlib"])]),
 
-        // BENCHMARK-ONLY: writes the compiled configuration scripts/bench.d/checkd.sh uses (not installed).
-        .executableTarget(name: "checkd-benchconf", dependencies: ["ConfigModel"]),
-
         // MARK: Tests
         .target(name: "TestSupport", dependencies: ["CShim"], path: "Tests/TestSupport"),
         // Namespace, reference-interop and VM-result tests; one file per area.

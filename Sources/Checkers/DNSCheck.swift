@@ -1,5 +1,7 @@
 // DNS_CHECK (reference §5.5): one UDP query (RD set) for `name` of `type`;
 // the reply must carry the query's ID, have QR set and RCODE 0 (RFC 1035 §4.1).
+// Datagrams with another ID are skipped, and the wait goes on until
+// connect_timeout, as a resolver does.
 
 import ConfigModel
 
@@ -62,7 +64,15 @@ public enum DNSMessage {
         return out
     }
 
-    /// Checks a reply against the query id: nil when acceptable, else why not.
+    /// Whether a datagram is the answer to query `id`: at least a header,
+    /// carrying that ID. Anything else is not ours (a late answer to an
+    /// earlier query, a stray or forged datagram) and is skipped, as a
+    /// resolver skips it (RFC 5452 §9.1), while the wait goes on.
+    public static func isReply(_ r: [UInt8], to id: UInt16) -> Bool {
+        r.count >= 12 && (UInt16(r[0]) << 8 | UInt16(r[1])) == id
+    }
+
+    /// Checks our reply: nil when acceptable, else why not.
     public static func problem(inReply r: [UInt8], id: UInt16) -> String? {
         guard r.count >= 12 else { return "reply of \(r.count) bytes, shorter than a DNS header" }
         let rid = UInt16(r[0]) << 8 | UInt16(r[1])
@@ -99,11 +109,22 @@ public struct DNSProbe: Probe {
         return ProbeOutput(send: query)
     }
 
+    /// Datagrams that were not the reply to this query, skipped.
+    public private(set) var ignored = 0
+
     public mutating func received(_ bytes: [UInt8]) -> ProbeOutput {
-        // A datagram that is not ours (wrong id) is a failure: keepalived
-        // checks the one reply it reads.
+        // Not ours: keep waiting for the right one until connect_timeout.
+        guard DNSMessage.isReply(bytes, to: id) else {
+            ignored += 1
+            return .wait
+        }
         if let p = DNSMessage.problem(inReply: bytes, id: id) { return .done(.fail(.dnsReply(p))) }
         return .done(.pass(.dnsOK))
+    }
+
+    public mutating func timedOut() -> Verdict {
+        ignored > 0 ? .fail(.dnsReply("no reply with query ID \(id) (\(ignored) other datagram\(ignored == 1 ? "" : "s") ignored)"))
+                    : .fail(.timeout)
     }
 
     public mutating func peerClosed() -> Verdict { .fail(.peerClosed) }

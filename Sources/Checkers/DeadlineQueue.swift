@@ -16,6 +16,10 @@ public struct DeadlineQueue<Item>: Sendable where Item: Sendable {
     public var isEmpty: Bool { heap.isEmpty }
     public var count: Int { heap.count }
     public var earliest: Moment? { heap.first?.at }
+    /// The earliest entry, left in place.
+    public var first: (at: Moment, item: Item)? { heap.first.map { ($0.at, $0.item) } }
+    /// Removes the earliest entry whatever its time (e.g. one known to be stale).
+    public mutating func removeFirst() { _ = popDue(Moment(microseconds: .max)) }
 
     public mutating func removeAll() { heap.removeAll(keepingCapacity: true) }
 

@@ -125,13 +125,29 @@ public struct HealthEngine: Sendable {
 
     struct RealServerState: Sendable {
         var spec: RealServerSpec
-        var alive = false
+        /// Index of its virtual server in `virtuals`.
+        let vs: Int
+        /// Change through setAlive / setEffectiveWeight, which keep the
+        /// virtual server's live weight in step.
+        private(set) var alive = false
         var failed = 0
-        var effectiveWeight: Int64
+        private(set) var effectiveWeight: Int64
         var checkers: [Int] = []
         var emitted: TableEntry?
         var sent: (up: Bool, weight: Int64)?
         var reason = "configured"
+
+        init(spec: RealServerSpec, vs: Int) {
+            self.spec = spec
+            self.vs = vs
+            effectiveWeight = spec.weight
+        }
+
+        /// What it adds to its virtual server's live weight.
+        var contribution: Int64 { alive ? HealthEngine.realWeight(effectiveWeight) : 0 }
+
+        mutating func set(alive a: Bool) { alive = a }
+        mutating func set(effectiveWeight w: Int64) { effectiveWeight = w }
     }
 
     struct VirtualServerState: Sendable {
@@ -140,6 +156,10 @@ public struct HealthEngine: Sendable {
         var sorryActive = false
         var suspended: Bool
         var realServers: [Int] = []
+        /// The sum of its alive real servers' weights (keepalived's live
+        /// weight for quorum), kept as servers change: never a rescan, so a
+        /// round in which thousands fail stays linear.
+        var liveWeight: Int64 = 0
         var emittedSorry: TableEntry?
         var sent: (quorumUp: Bool, sorry: Bool)?
     }
@@ -169,7 +189,7 @@ public struct HealthEngine: Sendable {
             var vstate = VirtualServerState(spec: vs, suspended: vs.haSuspend)
             for rs in vs.realServers {
                 let r = reals.count
-                var rstate = RealServerState(spec: rs, effectiveWeight: rs.weight)
+                var rstate = RealServerState(spec: rs, vs: v)
                 for c in rs.checkers {
                     var isFile = false
                     if case .file = c.probe { isFile = true }
@@ -250,7 +270,7 @@ public struct HealthEngine: Sendable {
             for r in virtuals[v].realServers {
                 reals[r].failed = reals[r].checkers.filter { !checkers[$0].isUp }.count
                 if reals[r].failed == 0 {
-                    reals[r].alive = true
+                    setAlive(r, true)
                     if plan.rsInitNotifies { rsNotifies(r, of: v, into: &out) }
                 }
             }
@@ -270,7 +290,8 @@ public struct HealthEngine: Sendable {
             case .weight(let w):
                 checkers[i].fileUp = true
                 checkers[i].fileWeight = w
-                reals[checkers[i].rs].effectiveWeight += w
+                let r = checkers[i].rs
+                setEffectiveWeight(r, reals[r].effectiveWeight + w)
             }
             return
         }
@@ -380,7 +401,7 @@ public struct HealthEngine: Sendable {
         let verb = alive ? (inhibit ? "Enabling" : "Adding") : (inhibit ? "Disabling" : "Removing")
         let prep = inhibit ? "of" : (alive ? "to" : "from")
         out.append(.log("\(verb) service \(reals[r].spec.label) \(prep) VS \(virtuals[v].spec.label)"))
-        reals[r].alive = alive
+        setAlive(r, alive)
         rsNotifies(r, of: v, into: &out)
         updateQuorum(v, initial: false, into: &out)
     }
@@ -403,25 +424,34 @@ public struct HealthEngine: Sendable {
                                        into out: inout [HealthAction]) {
         let old = HealthEngine.realWeight(reals[r].effectiveWeight)
         let new = HealthEngine.realWeight(weight)
-        reals[r].effectiveWeight = weight
+        setEffectiveWeight(r, weight)
         guard new != old else { return }
         out.append(.log("Changing weight from \(old) to \(new) for \(reals[r].alive ? "" : "in")active service "
                         + "\(reals[r].spec.label) of VS \(virtuals[v].spec.label)"))
         if updateQuorum { self.updateQuorum(v, initial: false, into: &out) }
     }
 
-    private func liveWeight(_ v: Int) -> Int64 {
-        var sum: Int64 = 0
-        for r in virtuals[v].realServers where reals[r].alive { sum += HealthEngine.realWeight(reals[r].effectiveWeight) }
-        return sum
+    private mutating func setAlive(_ r: Int, _ alive: Bool) {
+        let before = reals[r].contribution
+        reals[r].set(alive: alive)
+        virtuals[reals[r].vs].liveWeight += reals[r].contribution - before
     }
+
+    private mutating func setEffectiveWeight(_ r: Int, _ weight: Int64) {
+        let before = reals[r].contribution
+        reals[r].set(effectiveWeight: weight)
+        virtuals[reals[r].vs].liveWeight += reals[r].contribution - before
+    }
+
+    /// The live weight quorum is judged on, by plan index.
+    public func liveWeight(virtualServer v: Int) -> Int64 { virtuals[v].liveWeight }
 
     /// keepalived's update_quorum_state, hysteresis included (reference §5.4):
     /// quorum comes up at sum >= quorum + hysteresis and goes down at
     /// sum < quorum - hysteresis (or sum = 0).
     private mutating func updateQuorum(_ v: Int, initial: Bool, into out: inout [HealthAction]) {
         let spec = virtuals[v].spec
-        let sum = liveWeight(v)
+        let sum = virtuals[v].liveWeight
         let up = virtuals[v].quorumUp
         let threshold = spec.quorum + (up ? -spec.hysteresis : spec.hysteresis)
         if !up && sum >= threshold {
@@ -605,12 +635,12 @@ public struct HealthEngine: Sendable {
                 guard checkers[i].fileUp else { continue }
                 let old = checkers[i].fileWeight
                 setFileChecker(i, up: false, verdict: reason, into: &out)
-                reals[r].effectiveWeight -= old
+                setEffectiveWeight(r, reals[r].effectiveWeight - old)
                 checkers[i].fileWeight = 0
             case .weight(let w):
                 if !checkers[i].fileUp {
                     checkers[i].fileWeight = w
-                    reals[r].effectiveWeight += w
+                    setEffectiveWeight(r, reals[r].effectiveWeight + w)
                     setFileChecker(i, up: true, verdict: reason, into: &out)
                 } else if w != checkers[i].fileWeight {
                     let delta = w - checkers[i].fileWeight
@@ -651,7 +681,7 @@ public struct HealthEngine: Sendable {
         for v in virtuals.indices {
             for r in virtuals[v].realServers where reals[r].alive {
                 out.append(.log("Shutting down service \(reals[r].spec.label) from VS \(virtuals[v].spec.label)"))
-                reals[r].alive = false
+                setAlive(r, false)
                 if virtuals[v].spec.omega {
                     rsNotifies(r, of: v, stopping: true, into: &out)
                     if reals[r].spec.smtpAlert {
@@ -720,7 +750,7 @@ public struct HealthEngine: Sendable {
                 out.append(.log("service \(old.reals[or].spec.label) no longer exist"))
                 if old.reals[or].alive {
                     var gone = old.reals[or]
-                    gone.alive = false
+                    gone.set(alive: false)
                     out.append(.log("Removing service \(gone.spec.label) from VS \(o.spec.label)"))
                     if let s = gone.spec.notifyDown { out.append(.runScript(s, purpose: "notify_down for \(gone.spec.label)")) }
                     out.append(.fifo(Notifications.realServerLine(rs: gone.spec.label, vs: o.spec.label, up: false)))
@@ -750,19 +780,19 @@ public struct HealthEngine: Sendable {
                                      into out: inout [HealthAction]) {
         for c in reals[r].checkers { initialise(checker: c, now: now, random: &random) }
         reals[r].failed = reals[r].checkers.filter { !checkers[$0].isUp }.count
-        reals[r].alive = reals[r].failed == 0
+        setAlive(r, reals[r].failed == 0)
     }
 
     /// keepalived's migrate_checkers for one real server that exists in both plans.
     private mutating func migrate(realServer r: Int, of v: Int, from old: HealthEngine, oldIndex or: Int, now: Moment,
                                   random: inout some RandomSource, into out: inout [HealthAction]) {
         let o = old.reals[or]
-        reals[r].alive = o.alive
+        setAlive(r, o.alive)
         reals[r].emitted = o.emitted
         reals[r].sent = o.sent
         reals[r].reason = o.reason
         // Dynamic adjustments (misc_dynamic, track files) carry over onto the new configured weight.
-        reals[r].effectiveWeight = reals[r].spec.weight + (o.effectiveWeight - o.spec.weight)
+        setEffectiveWeight(r, reals[r].spec.weight + (o.effectiveWeight - o.spec.weight))
         var oldUsed = Set<Int>()
         var fresh: [Int] = []
         for c in reals[r].checkers {
@@ -797,7 +827,7 @@ public struct HealthEngine: Sendable {
             performServerState(r, of: v, alive: true, into: &out)
         } else if reals[r].failed > 0 && reals[r].alive {
             out.append(.log("Removing service \(reals[r].spec.label) from VS \(virtuals[v].spec.label) (failed checkers after reload)"))
-            reals[r].alive = false
+            setAlive(r, false)
         }
     }
 }

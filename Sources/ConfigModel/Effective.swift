@@ -34,6 +34,13 @@ extension Checker {
         }
     }
 
+    /// The SO_MARK this checker's sockets carry (its own `fwmark`, or the
+    /// first SMTP `host` block's, which is the connection checkd opens).
+    public var fwmark: UInt32? {
+        if case .smtp(let s) = self, let first = s.hosts.first, let m = first.fwmark ?? s.common.fwmark { return m }
+        return common?.fwmark
+    }
+
     /// keepalived's per-type default for `retry` (reference §5.1).
     public var defaultRetry: Int {
         switch self {
@@ -243,4 +250,14 @@ extension VRRPInstance {
 
 extension GlobalDefinitions {
     public var effectiveDefaultInterface: String { defaultInterface ?? "eth0" }
+}
+
+// MARK: - What a configuration asks of checkd's privileges
+
+extension KeepalivedConfiguration {
+    /// Some checker sets a SO_MARK on its sockets (`fwmark` in a checker):
+    /// checkd then needs CAP_NET_ADMIN, and holds it only in that case.
+    public var usesCheckerFwmark: Bool {
+        virtualServers.contains { vs in vs.realServers.contains { rs in rs.checkers.contains { $0.fwmark != nil } } }
+    }
 }

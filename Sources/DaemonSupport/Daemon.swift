@@ -39,6 +39,12 @@ public final class Daemon {
         let reactor = try Reactor()
         let link: Link
         if let fd = options.supervisorFD {
+            // The supervisor adds what this configuration needs (and says why in its log).
+            let granted = options.grantedCapabilities.flatMap(DaemonOptions.capabilities) ?? .none
+            let foreign = granted.subtracting(ProgramProfile.optionalCapabilities(program))
+            guard foreign.isEmpty else { throw DaemonStartFailure("told to keep \(foreign), which \(program) never holds") }
+            profile.capabilities.formUnion(granted)
+            for c in granted.members { logger.notice("holding \(c), granted by keepalived for this configuration") }
             link = .supervised(try DaemonLink(program: program, fd: fd, reactor: reactor, logger: logger))
             try beforeSandbox()
         } else {
@@ -46,6 +52,7 @@ public final class Daemon {
             // Refuse now, in words, a configuration this daemon cannot honour alone.
             let config = try CompiledFile.load(options.config)
             try ScriptHost.checkUsers(config, for: program, runningAs: me.name)
+            conditional(config.config, program: program, into: &profile, logger: logger)
             let peers = PeerSockets(program: program, runtimeDirectory: options.runtimeDirectory, reactor: reactor, logger: logger)
             try peers.prepare(owner: me)
             let hostFD = try startScriptHost(program: program, options: options, user: me)
@@ -59,6 +66,35 @@ public final class Daemon {
                                                       policyDirectory: PolicyDirectory.resolve(explicit: options.policyDirectory)))
         logger.info("\(report)")
         return Daemon(program: program, options: options, reactor: reactor, logger: logger, sandbox: report, link: link)
+    }
+
+    /// Alone: the capabilities the configuration needs, if this process can
+    /// have them (root, or a unit that grants them); else a warning that
+    /// says what will fail and how to grant it.
+    static func conditional(_ config: KeepalivedConfiguration, program: ProgramName, into profile: inout ProgramProfile,
+                            logger: Logger) {
+        let held = Sandbox.currentCapabilities().permitted
+        for (cap, why) in ProgramProfile.conditionalCapabilities(program, for: config) {
+            if geteuid() == 0 || held.contains(cap) {
+                profile.capabilities.insert(cap)
+                logger.notice("holding \(cap): \(why)")
+            } else {
+                logger.warning("\(why), which needs \(cap), but \(program) runs without it: those checks will fail (grant it with AmbientCapabilities=\(cap) and CapabilityBoundingSet=\(cap) in the unit)")
+            }
+        }
+    }
+
+    /// Capabilities held now (the profile's, plus any the configuration needed).
+    public private(set) lazy var capabilities: CapabilitySet = sandbox.capabilities
+
+    /// Gives up capabilities the configuration no longer needs (after a
+    /// reload); they cannot be taken back without a restart.
+    public func dropCapabilities(_ drop: CapabilitySet) throws(SandboxError) {
+        let keep = capabilities.subtracting(drop)
+        guard keep != capabilities else { return }
+        try Sandbox.reduceCapabilities(to: keep)
+        logger.notice("dropped \(capabilities.subtracting(keep)): the configuration no longer needs it")
+        capabilities = keep
     }
 
     init(program: ProgramName, options: DaemonOptions, reactor: Reactor, logger: Logger, sandbox: SandboxReport, link: Link) {
@@ -97,9 +133,10 @@ public final class Daemon {
     }
 
     /// Runs script `index` of the configuration; the outcome arrives on the reactor thread.
-    public func runScript(_ index: Int, arguments: ScriptArguments = .none, _ completion: @escaping (ScriptOutcome) -> Void) {
+    public func runScript(_ index: Int, arguments: ScriptArguments = .none, timeout: Duration? = nil,
+                          _ completion: @escaping (ScriptOutcome) -> Void) {
         switch link {
-        case .supervised(let l), .standalone(let l, _): l.runScript(index, arguments: arguments, completion)
+        case .supervised(let l), .standalone(let l, _): l.runScript(index, arguments: arguments, timeout: timeout, completion)
         }
     }
 
@@ -161,4 +198,10 @@ public final class Daemon {
         try theirs.close()
         return ours.release()
     }
+}
+
+/// Why a daemon cannot start, in words.
+public struct DaemonStartFailure: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ d: String) { description = d }
 }

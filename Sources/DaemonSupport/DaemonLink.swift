@@ -82,8 +82,9 @@ public final class DaemonLink {
         }
     }
 
-    /// Asks the supervisor to run script `index` of the slice.
-    public func runScript(_ index: Int, arguments: ScriptArguments = .none,
+    /// Asks the supervisor to run script `index` of the slice, killed after
+    /// `timeout` (nil: the script's configured timeout).
+    public func runScript(_ index: Int, arguments: ScriptArguments = .none, timeout: Duration? = nil,
                           _ completion: @escaping (ScriptOutcome) -> Void) {
         guard let g = running else {
             completion(.refused("no configuration loaded yet"))
@@ -92,7 +93,7 @@ public final class DaemonLink {
         let id = nextRequest
         nextRequest += 1
         pendingScripts[id] = completion
-        send(.runScript(RunScript(generation: g, requestID: id, script: index, arguments: arguments)))
+        send(.runScript(RunScript(generation: g, requestID: id, script: index, arguments: arguments, timeout: timeout)))
     }
 
     /// Ends the process after a shutdown the delegate has completed.

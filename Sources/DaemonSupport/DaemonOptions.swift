@@ -2,12 +2,19 @@
 // it; a daemon started alone (e.g. by its systemd unit) is given them.
 import ArgumentParser
 import Glibc
+import Posix
 
 public struct DaemonOptions: ParsableArguments {
     public init() {}
 
     @Option(name: .customLong("supervisor-fd"), help: .hidden)
     public var supervisorFD: Int32?
+
+    /// Under the supervisor: the capabilities it granted beyond the profile
+    /// because the configuration needs them (e.g. `CAP_NET_ADMIN` for a
+    /// checker fwmark), comma-separated.
+    @Option(name: .customLong("granted-capabilities"), help: .hidden)
+    public var grantedCapabilities: String?
 
     @Option(name: [.customShort("f"), .customLong("config")],
             help: ArgumentHelp("Compiled configuration to load when running alone ('kaconf compile' output).",
@@ -46,6 +53,19 @@ public struct DaemonOptions: ParsableArguments {
         if LogSettings.facility(named: logFacility) == nil {
             throw ValidationError("log facility '\(logFacility)' is not 0-7, local0-local7, user or daemon")
         }
+        if let g = grantedCapabilities, DaemonOptions.capabilities(g) == nil {
+            throw ValidationError("--granted-capabilities '\(g)' is not a comma-separated list of capability names")
+        }
+    }
+
+    /// `CAP_NET_ADMIN,CAP_NET_RAW` (or empty) as a set; nil if a name is unknown.
+    public static func capabilities(_ list: String) -> CapabilitySet? {
+        var set = CapabilitySet()
+        for name in list.split(separator: ",") {
+            guard let c = Capability(name: String(name)) else { return nil }
+            set.insert(c)
+        }
+        return set
     }
 
     public var logSettings: LogSettings {
@@ -55,8 +75,9 @@ public struct DaemonOptions: ParsableArguments {
 
     /// The arguments the supervisor passes to a child it starts.
     public static func supervisedArguments(fd: Int32, policyDirectory: String, logSettings: LogSettings,
-                                           facilityName: String) -> [String] {
+                                           facilityName: String, granted: CapabilitySet = .none) -> [String] {
         var a = ["--supervisor-fd", "\(fd)", "--policy-dir", policyDirectory]
+        if !granted.isEmpty { a += ["--granted-capabilities", granted.members.map(\.description).joined(separator: ",")] }
         if logSettings.console { a.append("--log-console") }
         if logSettings.detail { a.append("--log-detail") }
         if logSettings.syslogFacility == nil { a.append("--no-syslog") } else { a += ["--log-facility", facilityName] }

@@ -2,6 +2,7 @@
 // a daemon with exactly these, the daemon's sandbox enforces them when it
 // is started alone, and the tests compare /proc/PID/status against them.
 // The man pages and units document the same values.
+import ConfigModel
 import Posix
 import Wire
 
@@ -31,6 +32,35 @@ public struct ProgramProfile: Sendable, Equatable {
         case .ipvsApplier:
             return ProgramProfile(program: p, user: "keepalived-ipvs", capabilities: [.netAdmin],
                                   pidFile: "/run/ipvs-applier.pid")
+        }
+    }
+
+    /// What `program` holds for `config`: its profile, plus the capabilities
+    /// the configuration asks for (`conditionalCapabilities`).
+    public static func of(_ p: ProgramName, for config: KeepalivedConfiguration) -> ProgramProfile {
+        var profile = of(p)
+        for (cap, _) in conditionalCapabilities(p, for: config) { profile.capabilities.insert(cap) }
+        return profile
+    }
+
+    /// Capabilities a program holds only when its configuration needs them,
+    /// each with the reason that is logged when it is granted.
+    public static func conditionalCapabilities(_ p: ProgramName, for config: KeepalivedConfiguration) -> [(Capability, String)] {
+        switch p {
+        case .checkd:
+            // SO_MARK on a probe's socket is refused without CAP_NET_ADMIN.
+            return config.usesCheckerFwmark ? [(.netAdmin, "a checker sets fwmark (SO_MARK)")] : []
+        case .supervisor, .vrrpd, .ipvsApplier:
+            return []
+        }
+    }
+
+    /// The most `conditionalCapabilities` can ever add for `p`: a daemon refuses
+    /// anything else it is told to keep.
+    public static func optionalCapabilities(_ p: ProgramName) -> CapabilitySet {
+        switch p {
+        case .checkd: return [.netAdmin]
+        case .supervisor, .vrrpd, .ipvsApplier: return .none
         }
     }
 

@@ -119,7 +119,10 @@ public final class ScriptHost {
             return reply(.refused("no script \(r.script) in \(program)'s configuration"))
         }
         let job: ScriptJob
-        do { job = try ScriptRules.job(for: script, arguments: r.arguments.words, global: config.config.global) } catch {
+        do {
+            job = try ScriptRules.job(for: script, arguments: r.arguments.words, global: config.config.global,
+                                      requestedTimeout: r.timeout)
+        } catch {
             return reply(.refused("\(error)"))
         }
         guard job.user.uid == me.uid else {

@@ -21,6 +21,9 @@ public enum ScriptRules {
     public static let defaultScriptUser = "keepalived_script"
     /// Scripts whose configuration gives no timeout are killed after this long.
     public static let defaultTimeout: Duration = .seconds(30)
+    /// The longest a daemon may ask a script to run (its own request, e.g. a
+    /// MISC_CHECK's misc_timeout or delay_loop); a day is past any checker's.
+    public static let maximumRequestedTimeout: Duration = .seconds(86_400)
     /// The only environment a script gets.
     public static let environment = ["PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LANG=C"]
 
@@ -29,6 +32,7 @@ public enum ScriptRules {
         case unsafe(path: String, because: String)
         case notFound(String)
         case otherUser(script: String, wants: String, runningAs: String)
+        case timeout(Duration)
 
         public var description: String {
             switch self {
@@ -38,6 +42,8 @@ public enum ScriptRules {
             case .otherUser(let s, let wants, let running):
                 return "script '\(s)' is configured to run as '\(wants)', but this program runs alone as '\(running)' "
                     + "and can run scripts only as itself: start it from keepalived, or configure the script for '\(running)'"
+            case .timeout(let d):
+                return "a timeout of \(d) was asked for; it must be above zero and at most \(ScriptRules.maximumRequestedTimeout)"
             }
         }
     }
@@ -52,8 +58,20 @@ public enum ScriptRules {
         return ("root", nil)
     }
 
+    /// How long a script may run: what the daemon asked for (MISC_CHECK
+    /// knows its misc_timeout, or delay_loop when none is set), else the
+    /// script's configured timeout, else the default.
+    public static func timeout(requested: Duration?, configured: Interval?) throws(Refusal) -> Duration {
+        if let requested {
+            guard requested > .zero && requested <= maximumRequestedTimeout else { throw .timeout(requested) }
+            return requested
+        }
+        return configured.map { Duration.microseconds($0.microseconds) } ?? defaultTimeout
+    }
+
     /// The job for `script` with the notify words appended, checked as keepalived checks it.
-    public static func job(for script: Script, arguments: [String], global: GlobalDefinitions) throws(Refusal) -> ScriptJob {
+    public static func job(for script: Script, arguments: [String], global: GlobalDefinitions,
+                           requestedTimeout: Duration? = nil) throws(Refusal) -> ScriptJob {
         let (userName, group) = userAndGroup(of: script, global: global)
         let user: ResolvedUser
         do { user = try UserDirectory.resolve(user: userName, group: group) } catch { throw .user(error) }
@@ -62,8 +80,7 @@ public enum ScriptRules {
         if global.enableScriptSecurity && user.uid == 0 { try checkSecure(path) }
         var argv = script.argv
         argv[0] = path
-        let timeout = script.timeout.map { Duration.microseconds($0.microseconds) } ?? defaultTimeout
-        return ScriptJob(argv: argv + arguments, user: user, timeout: timeout)
+        return ScriptJob(argv: argv + arguments, user: user, timeout: try timeout(requested: requestedTimeout, configured: script.timeout))
     }
 
     /// An absolute path as given, or the first match in the scripts' PATH.

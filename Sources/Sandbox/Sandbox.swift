@@ -141,6 +141,31 @@ public enum Sandbox {
         }
     }
 
+    /// Inside the sandbox: gives up capabilities (permitted and effective),
+    /// keeping `caps`. Only capset is needed, so a confined daemon can drop
+    /// what a reload made unnecessary; nothing can be gained this way.
+    public static func reduceCapabilities(to caps: CapabilitySet) throws(SandboxError) {
+        let held = currentCapabilities()
+        guard caps.isSubset(of: held.permitted) else {
+            throw .capabilities("cannot keep \(caps.subtracting(held.permitted)): not held")
+        }
+        guard let c = cap_init() else { throw .capabilities("cap_init failed") }
+        defer { cap_free(UnsafeMutableRawPointer(c)) }
+        var values = caps.members.map { cap_value_t($0.rawValue) }
+        if !values.isEmpty {
+            for flag in [CAP_PERMITTED, CAP_EFFECTIVE] {
+                guard cap_set_flag(c, flag, Int32(values.count), &values, CAP_SET) == 0 else {
+                    throw .capabilities("cap_set_flag failed for \(caps)")
+                }
+            }
+        }
+        _ = try step("cap_set_proc(\(caps))") { cap_set_proc(c) }
+        let now = currentCapabilities()
+        guard now.effective == caps, now.permitted == caps else {
+            throw .capabilities("holding effective \(now.effective) / permitted \(now.permitted) instead of \(caps)")
+        }
+    }
+
     static func loadFilter(_ policy: SyscallPolicy) throws(SandboxError) {
         guard let ctx = seccomp_init(SCMP_ACT_KILL_PROCESS) else { throw .seccomp("seccomp_init", code: -1) }
         defer { seccomp_release(ctx) }

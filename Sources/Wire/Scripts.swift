@@ -11,11 +11,18 @@ public struct RunScript: Hashable, Sendable, Codable {
     /// Index into `CompiledConfig.scripts`.
     public var script: Int
     public var arguments: ScriptArguments
-    public init(generation: Generation, requestID: UInt64, script: Int, arguments: ScriptArguments = .none) {
+    /// How long the daemon wants the script to run before it and its process
+    /// group are killed (MISC_CHECK: misc_timeout, else the checker's
+    /// delay_loop); nil: the script's configured timeout, else the default.
+    /// The runner bounds it (ScriptRules.timeout(requested:configured:)).
+    public var timeout: Duration?
+    public init(generation: Generation, requestID: UInt64, script: Int, arguments: ScriptArguments = .none,
+                timeout: Duration? = nil) {
         self.generation = generation
         self.requestID = requestID
         self.script = script
         self.arguments = arguments
+        self.timeout = timeout
     }
 }
 

@@ -33,13 +33,13 @@ final class CheckDaemon {
     private var tls: TLSContext?
     private var tlsError: String?
 
-    init(reactor: Reactor, logger: Logger, config: CompiledConfig, generation: Generation, scripts: any ScriptExecutor) {
+    init(reactor: Reactor, logger: Logger, config: CompiledConfig, generation: Generation, scripts: any ScriptExecutor) throws(SysError) {
         self.reactor = reactor
         self.logger = logger
         self.config = config
         self.generation = generation
         self.scripts = scripts
-        runner = ProbeRunner(reactor: reactor)
+        runner = try ProbeRunner(reactor: reactor)
         var seed: UInt64 = 0
         let urandom = open("/dev/urandom", O_RDONLY | O_CLOEXEC)
         if urandom >= 0 {
@@ -49,16 +49,19 @@ final class CheckDaemon {
         seed ^= UInt64(bitPattern: reactor.clock.now.nanoseconds)
         random = SplitMix64(seed: seed ^ UInt64(UInt32(bitPattern: getpid())))
         engine = HealthEngine(plan: PlanBuilder.build(config.config))
+        // Every check reports here, with the time its batch of events was read.
+        runner.onFinish = { [unowned self] tag, verdict, at in self.finished(CheckerID(tag), verdict, at: at) }
     }
 
-    var now: Moment { Moment(microseconds: reactor.clock.now.nanoseconds / 1000) }
+    var now: Moment { moment(reactor.clock.now) }
+    private func moment(_ i: Instant) -> Moment { Moment(microseconds: i.nanoseconds / 1000) }
     private func instant(_ m: Moment) -> Instant { Instant(nanoseconds: m.microseconds * 1000) }
 
     // MARK: Start, reload, stop
 
     func start() {
         let plan = engine.plan
-        logger.info("checkd: \(plan.virtualServers.count) virtual servers, \(engine.checkerCount) checkers, \(config.generation > 0 ? "generation \(generation.value)" : "")")
+        logger.info("checkd: \(plan.virtualServers.count) virtual servers, \(engine.checkerCount) checkers, generation \(generation.value)")
         openFifos()
         let values = watchTrackFiles(plan)
         refreshPresence(initial: true)
@@ -135,34 +138,35 @@ final class CheckDaemon {
 
     private func tick() {
         guard !stopping else { return }
-        for request in engine.due(now) { launch(request) }
+        // One reading of the clock for the whole batch.
+        let at = reactor.clock.now
+        for request in engine.due(moment(at)) { launch(request, at: at) }
         rearm()
     }
 
-    private func launch(_ request: CheckRequest) {
+    private func launch(_ request: CheckRequest, at: Instant) {
         let id = request.id
         switch request.spec.probe {
         case .misc(let m):
             scripts.run(m.script, timeout: m.timeout) { [weak self] end in
-                self?.finished(id, MiscCheckResult.verdict(end, dynamic: m.dynamic))
+                guard let self else { return }
+                self.finished(id, MiscCheckResult.verdict(end, dynamic: m.dynamic), at: self.reactor.clock.now)
             }
         case .file:
             break  // driven by the track file watcher, never scheduled
         default:
             sequence &+= 1
             guard let probe = ProbeFactory.make(request, sequence: sequence, random: &random, tls: tlsContext()) else {
-                finished(id, .fail(.socketError("no probe for \(request.spec.keyword)")))
+                finished(id, .fail(.socketError("no probe for \(request.spec.keyword)")), at: at)
                 return
             }
-            runner.start(probe, timeout: request.spec.timing.connectTimeout.duration) { [weak self] v in
-                self?.finished(id, v)
-            }
+            runner.start(probe, timeout: request.spec.timing.connectTimeout.duration, now: at, tag: id.raw)
         }
     }
 
-    private func finished(_ id: CheckerID, _ verdict: Verdict) {
+    private func finished(_ id: CheckerID, _ verdict: Verdict, at: Instant) {
         guard !stopping else { return }
-        perform(engine.finished(id, verdict, now: now))
+        perform(engine.finished(id, verdict, now: moment(at)))
         rearm()
     }
 

@@ -6,7 +6,8 @@
 //               Alone: ka-script-host (config, scripts), <runtime-dir>/ipvs-applier/ipvs-applier.sock
 //               (connect), <runtime-dir>/checkd/checkd.sock (listen for vrrpd).
 // User:         keepalived-checkd (created by scripts/setup.sh).
-// Capabilities: none (a checker `fwmark` needs CAP_NET_ADMIN, which the profile does not grant: logged).
+// Capabilities: none; CAP_NET_ADMIN only while the configuration has a checker
+//               `fwmark` (SO_MARK), logged when held (ProgramProfile.conditionalCapabilities).
 // Touches:      probe sockets (TCP, UDP, ICMP datagram), track files (inotify),
 //               notify FIFOs, scripts (through the supervisor, or its own when alone).
 import ArgumentParser
@@ -64,14 +65,17 @@ final class CheckdDelegate: DaemonDelegate {
         } else {
             do { config = try Codec.decode(CompiledConfig.self, from: slice) } catch { return "cannot decode the slice: \(error)" }
         }
-        if PlanBuilder.build(config.config).usesFwmark {
-            host.logger.warning("a checker sets fwmark: SO_MARK needs CAP_NET_ADMIN, which checkd's profile does not grant; those checks will fail")
-        }
+        holdCapabilities(for: config.config)
         if let checks {
             checks.reload(config, generation: generation)
         } else {
-            let d = CheckDaemon(reactor: host.reactor, logger: host.logger, config: config, generation: generation,
-                                scripts: HostScripts(daemon: host))
+            let d: CheckDaemon
+            do {
+                d = try CheckDaemon(reactor: host.reactor, logger: host.logger, config: config, generation: generation,
+                                    scripts: HostScripts(daemon: host))
+            } catch {
+                return "cannot start the checks: \(error)"
+            }
             d.sendToApplier = { [host] in host.send($0) }
             checks = d
             // The first states go out as changes; a full state follows whenever
@@ -79,6 +83,21 @@ final class CheckdDelegate: DaemonDelegate {
             d.start()
         }
         return nil
+    }
+
+    /// CAP_NET_ADMIN only while a checker sets fwmark: granted at start
+    /// (DaemonSupport), dropped when a reload leaves none; one that a reload
+    /// newly needs comes with a restart (the supervisor's) or not at all (alone).
+    func holdCapabilities(for config: KeepalivedConfiguration) {
+        let needed = ProgramProfile.of(.checkd, for: config).capabilities
+        let surplus = host.capabilities.subtracting(needed)
+        if !surplus.isEmpty {
+            do { try host.dropCapabilities(surplus) } catch { host.logger.error("cannot drop \(surplus): \(error)") }
+        }
+        let missing = needed.subtracting(host.capabilities)
+        if !missing.isEmpty {
+            host.logger.warning("a checker sets fwmark (SO_MARK), which needs \(missing); checkd was started without it, so those checks fail until it is restarted with this configuration")
+        }
     }
 
     func status(_ request: StatusRequest, generation: Generation) -> [StatusReply] {
@@ -108,7 +127,7 @@ final class HostScripts: ScriptExecutor {
     init(daemon: Daemon) { self.daemon = daemon }
     func run(_ id: ScriptID, timeout: Interval?, completion: @escaping (ScriptEnd) -> Void) {
         running += 1
-        daemon.runScript(id.index) { [weak self] outcome in
+        daemon.runScript(id.index, timeout: timeout?.duration) { [weak self] outcome in
             self?.running -= 1
             switch outcome {
             case .exited(let s): completion(.exited(s))

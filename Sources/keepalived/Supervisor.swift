@@ -31,12 +31,15 @@ final class Supervisor {
         let program: ProgramName
         let process: ChildProcess
         let channel: Channel
+        /// What it was started with (its profile, plus what the configuration needed).
+        var capabilities: CapabilitySet
         var watch: WatchID?
         var applied: Generation?
-        init(program: ProgramName, process: ChildProcess, channel: Channel) {
+        init(program: ProgramName, process: ChildProcess, channel: Channel, capabilities: CapabilitySet) {
             self.program = program
             self.process = process
             self.channel = channel
+            self.capabilities = capabilities
         }
     }
 
@@ -61,6 +64,9 @@ final class Supervisor {
     var stopping: ProgramName?
     var stopTimer: TimerID?
     var exitStatus: Int32 = 0
+    /// Children stopped by a reload so they start again with the capabilities
+    /// the new configuration needs (a process cannot gain them in place).
+    var restartAfterExit: Set<ProgramName> = []
     var shuttingDown = false
     var finishing = false
 
@@ -196,21 +202,24 @@ final class Supervisor {
     }
 
     func startChild(_ p: ProgramName) throws -> RunningChild {
-        let profile = ProgramProfile.of(p)
+        let profile = ProgramProfile.of(p, for: compiled.config)
+        let conditional = ProgramProfile.conditionalCapabilities(p, for: compiled.config)
+        for (cap, why) in conditional { logger.notice("\(p) gets \(cap): \(why)") }
         let user = try UserDirectory.resolve(user: profile.user)
         let pair = try SeqPacket.pair()
         let ours = pair.first, theirs = pair.second
         let path = daemonPath(p)
         let args = [path] + DaemonOptions.supervisedArguments(
             fd: 3, policyDirectory: settings.policyDirectory, logSettings: settings.logSettings,
-            facilityName: settings.facilityName)
+            facilityName: settings.facilityName, granted: CapabilitySet(conditional.map(\.0)))
         let spec = SpawnSpec(path: path, arguments: args, environment: ["PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LANG=C"],
                              descriptors: [-1, 1, 2, theirs.rawValue], identity: user.identity,
                              capabilities: profile.capabilities, limitBoundingSet: true, newProcessGroup: true,
                              parentDeathSignal: SIGTERM)
         let process = try ChildProcess.spawn(spec)
         try theirs.close()
-        let child = RunningChild(program: p, process: process, channel: Channel(peer: p, socket: ours))
+        let child = RunningChild(program: p, process: process, channel: Channel(peer: p, socket: ours),
+                                 capabilities: profile.capabilities)
         try reactor.watch(child: process) { [unowned self, unowned child] exit in self.exited(child, exit) }
         child.watch = try reactor.watch(child.channel.fd, for: .readable) { [unowned self, unowned child] events in
             self.ready(child, events)
@@ -231,6 +240,9 @@ final class Supervisor {
         finishStatusIfComplete()
         perform(supervision.exited(p, pid: child.process.pid, status: exit.status, now: now))
         if shuttingDown { continueShutdown() }
+        if restartAfterExit.remove(p) != nil && !shuttingDown && children[p] == nil {
+            perform(supervision.start([p], now: now))
+        }
     }
 
     func send(_ m: Message, to p: ProgramName) {
@@ -324,7 +336,16 @@ final class Supervisor {
         generation = generation.next
         let wanted = settings.selection.programs(for: compiled.config)
         for (p, c) in children {
-            if wanted.contains(p) {
+            let needs = ProgramProfile.of(p, for: compiled.config).capabilities
+            if wanted.contains(p) && !needs.isSubset(of: c.capabilities) {
+                // It cannot gain a capability where it runs: start it again with it.
+                logger.notice("\(p) needs \(needs.subtracting(c.capabilities)) for the new configuration: restarting it")
+                restartAfterExit.insert(p)
+                supervision.retire(p)
+                send(.shutdown(Shutdown(reason: .reload, releaseVIPs: false, releaseIPVS: false)), to: p)
+            } else if wanted.contains(p) {
+                // A capability no longer needed is dropped by the daemon itself on this slice.
+                c.capabilities = c.capabilities.intersection(needs)
                 send(.reload(Reload(generation: generation)), to: p)
                 deliverConfiguration(to: c)
             } else {
@@ -359,7 +380,10 @@ final class Supervisor {
             return reply(.refused("only vrrpd passes notify arguments"))
         }
         let job: ScriptJob
-        do { job = try ScriptRules.job(for: script, arguments: r.arguments.words, global: compiled.config.global) } catch {
+        do {
+            job = try ScriptRules.job(for: script, arguments: r.arguments.words, global: compiled.config.global,
+                                      requestedTimeout: r.timeout)
+        } catch {
             logger.error("script \(r.script) for \(p) not run: \(error)")
             return reply(.refused("\(error)"))
         }

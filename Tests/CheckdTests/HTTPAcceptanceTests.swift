@@ -3,17 +3,15 @@
 // (ours and Debian's).
 import Foundation
 import Testing
-import ConfigModel
 import TestSupport
 import Wire
 
-func httpCheck(_ paths: [(String, String?)], ssl: Bool = false, sni: Bool = false, vhost: String? = nil) -> Checker {
-    var h = HTTPCheck()
-    h.common = Cfg.common()
-    h.enableSni = sni
-    h.virtualhost = vhost
-    h.urls = paths.map { p in var u = HTTPURL(); u.path = p.0; u.digest = p.1; return u }
-    return ssl ? .ssl(h) : .http(h)
+/// An HTTP_GET (or SSL_GET) block with one url per (path, digest), short timings.
+func httpCheck(_ paths: [(String, String?)], ssl: Bool = false, _ extra: String = "") -> String {
+    let urls = paths.map { p in
+        "      url {\n        path \(p.0)\n" + (p.1.map { "        digest \($0)\n" } ?? "") + "      }\n"
+    }.joined()
+    return "\(ssl ? "SSL_GET" : "HTTP_GET") {\n\(urls)      connect_timeout 1\n      retry 0\n      warmup 0\n\(extra)\n    }"
 }
 
 /// An `openssl s_server -WWW` serving `dir`, with certificates made for the test.
@@ -65,11 +63,11 @@ extension Spawned {
         #expect(digest.count == 32, "Debian genhash: \(debian.stdout)\(debian.stderr)")
         #expect(ours.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == digest, "our genhash: \(ours.stdout)\(ours.stderr)")
         let wrong = String(repeating: "0", count: 32)
-        let run = try CheckdRun(Cfg.config([Cfg.vs([
-            Cfg.rs(port: web.port, [httpCheck([("/index.html", digest)])]),
-            Cfg.rs(port: web.port, address: "127.0.0.2", [{ var c = httpCheck([("/index.html", wrong)]); if case .http(var h) = c { h.common.connectIp = IPAddress("127.0.0.1"); c = .http(h) }; return c }()]),
-            Cfg.rs(port: web.port, address: "127.0.0.3", [{ var c = httpCheck([("/missing", nil)]); if case .http(var h) = c { h.common.connectIp = IPAddress("127.0.0.1"); c = .http(h) }; return c }()]),
-        ])]))
+        let run = try CheckdRun(conf: Conf.global() + Conf.vs("""
+            \(Conf.rs(web.port, httpCheck([("/index.html", digest)])))
+            \(Conf.rs("127.0.0.2", web.port, httpCheck([("/index.html", wrong)], "      connect_ip 127.0.0.1")))
+            \(Conf.rs("127.0.0.3", web.port, httpCheck([("/missing", nil)], "      connect_ip 127.0.0.1")))
+            """))
         defer { run.stop(); run.cleanup() }
         #expect(run.applier.waitFor(timeout: 10) {
             run.applier.lastState(port: web.port, address: "127.0.0.2") == false && run.applier.lastState(port: web.port, address: "127.0.0.3") == false
@@ -100,18 +98,12 @@ extension Spawned {
         defer { named.stop() }
         let genhashOut = try run(["/usr/bin/genhash", "-S", "-s", "127.0.0.1", "-p", "\(selfSigned.port)", "-u", "/index.html"])
         let digest = genhashOut.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-        var ssl = SSLOptions()
-        ssl.ca = dir.file("ca.crt")
-        let run = try CheckdRun(Cfg.config([Cfg.vs(port: 443, [
-            Cfg.rs(port: selfSigned.port, [httpCheck([("/index.html", digest.count == 32 ? digest : nil)], ssl: true)]),
-            Cfg.rs(port: named.port, [httpCheck([("/index.html", nil)], ssl: true, sni: true, vhost: "sni.test")]),
-            Cfg.rs(port: named.port, address: "127.0.0.2", [{ () -> Checker in
-                var h = HTTPCheck(); h.common = Cfg.common(); h.common.connectIp = IPAddress("127.0.0.1")
-                h.enableSni = true; h.virtualhost = "other.test"
-                var u = HTTPURL(); u.path = "/index.html"; h.urls = [u]
-                return .ssl(h)
-            }()]),
-        ])]) { $0.ssl = ssl })
+        let run = try CheckdRun(conf: Conf.global() + "SSL {\n  ca \(dir.file("ca.crt"))\n}\n" + Conf.vs(port: 443, """
+            \(Conf.rs(selfSigned.port, httpCheck([("/index.html", digest.count == 32 ? digest : nil)], ssl: true)))
+            \(Conf.rs(named.port, httpCheck([("/index.html", nil)], ssl: true, "      enable_sni\n      virtualhost sni.test")))
+            \(Conf.rs("127.0.0.2", named.port, httpCheck([("/index.html", nil)], ssl: true,
+                                                       "      enable_sni\n      virtualhost other.test\n      connect_ip 127.0.0.1")))
+            """))
         defer { run.stop(); run.cleanup() }
         #expect(run.applier.waitFor(timeout: 10) { run.applier.lastState(port: named.port, address: "127.0.0.2") == false }, "\(run.log)")
         Thread.sleep(forTimeInterval: 1.5)

@@ -91,25 +91,29 @@ final class FakeApplier: @unchecked Sendable {
     func waitFor(timeout: Double, _ cond: () -> Bool) -> Bool { waitUntil(timeout: timeout, cond) }
 }
 
-/// A checkd process with its runtime directory and configuration.
+/// A checkd process with its runtime directory and configuration: the
+/// test's keepalived.conf, compiled by the real kaconf as an operator would
+/// (`kaconf compile keepalived.conf -o keepalived.kacf`, then `checkd -f`).
 final class CheckdRun {
     let dir: TempDirectory
     let applier: FakeApplier
     var process: Spawned!
+    let textPath: String
     let configPath: String
     var netns: Netns?
 
-    init(_ config: KeepalivedConfiguration, scripts: [Script] = [], netns: Netns? = nil, extraArgs: [String] = []) throws {
+    init(conf: String, netns: Netns? = nil, extraArgs: [String] = []) throws {
         dir = try TempDirectory("ka-checkd")
         // checkd drops to its own user: it must create its socket here and read the config.
         chmod(dir.path, 0o1777)
-        configPath = dir.file("checkd.kacf")
+        textPath = dir.file("keepalived.conf")
+        configPath = dir.file("keepalived.kacf")
         self.netns = netns
-        try CheckdRun.write(config, scripts: scripts, generation: 1, to: configPath)
+        try CheckdRun.compile(conf, text: textPath, to: configPath)
         // Where DaemonSupport's PeerSockets look for ipvs-applier.
         try FileManager.default.createDirectory(atPath: dir.file("ipvs-applier"), withIntermediateDirectories: true)
         applier = try FakeApplier(path: dir.file("ipvs-applier/ipvs-applier.sock"))
-        let argv = [TestEnvironment.binary("checkd"), "--compiled", configPath, "--runtime-dir", dir.path, "-l", "-D", "-G"] + extraArgs
+        let argv = [TestEnvironment.binary("checkd"), "-f", configPath, "--runtime-dir", dir.path, "-l", "-D", "-G"] + extraArgs
         if let netns {
             process = try netns.spawn(argv, outputFile: dir.file("checkd.log"))
         } else {
@@ -117,26 +121,28 @@ final class CheckdRun {
         }
     }
 
-    static func write(_ config: KeepalivedConfiguration, scripts: [Script], generation: UInt64, to path: String) throws {
-        var c = CompiledConfig()
-        c.generation = generation
-        c.config = config
-        c.scripts = scripts
-        let bytes = try c.serialized()
-        try Data(bytes).write(to: URL(fileURLWithPath: path + ".tmp"))
-        rename(path + ".tmp", path)
+    /// Writes `conf` to `text` and compiles it with kaconf into `path`
+    /// (atomically: kaconf writes beside the target and renames).
+    static func compile(_ conf: String, text: String, to path: String) throws {
+        try conf.write(toFile: text, atomically: true, encoding: .utf8)
+        let r = try run([TestEnvironment.binary("kaconf"), "compile", text, "-o", path])
+        guard r.status == 0 else { throw TestFailure("kaconf compile failed (\(r.status)):\n\(r.stderr)\n\(conf)") }
         chmod(path, 0o644)
     }
 
-    func reload(_ config: KeepalivedConfiguration, scripts: [Script] = [], generation: UInt64) throws {
-        try CheckdRun.write(config, scripts: scripts, generation: generation, to: configPath)
+    /// A new keepalived.conf, compiled, then SIGHUP (checkd's ka-script-host reloads the file).
+    func reload(conf: String) throws {
+        try CheckdRun.compile(conf, text: textPath, to: configPath)
         process.signal(SIGHUP)
     }
 
     var log: String { process.output }
 
-    /// Times (relative to `since`) of log lines containing `text`.
+    /// Log lines containing `text`.
     func logLines(containing text: String) -> [String] { log.split(separator: "\n").filter { $0.contains(text) }.map(String.init) }
+
+    /// A field of /proc/PID/status (e.g. "CapEff").
+    func status(_ name: String) -> String { procStatus(pid: process.pid, name) }
 
     func stop() {
         process.signal(SIGTERM)
@@ -147,6 +153,50 @@ final class CheckdRun {
 
     func cleanup() {
         dir.remove()
+    }
+}
+
+/// A field of /proc/PID/status, its value trimmed ("?" when absent).
+func procStatus(pid: Int32, _ name: String) -> String {
+    let status = (try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)) ?? ""
+    return status.split(separator: "\n").first { $0.hasPrefix(name + ":") }
+        .map { $0.dropFirst(name.count + 1).trimmingCharacters(in: .whitespaces) } ?? "?"
+}
+
+/// The pieces of keepalived.conf the tests repeat; each test writes its own
+/// virtual servers as text, as an operator would.
+enum Conf {
+    /// global_defs with a router_id, plus `extra` lines.
+    static func global(_ extra: String = "") -> String {
+        "global_defs {\n  router_id checkd-test\n\(extra)\n}\n"
+    }
+
+    /// A virtual server `address`:`port` (rr, NAT) around `body`.
+    static func vs(at address: String = "10.9.9.9", port: UInt16 = 80, proto: String = "TCP", delayLoop: String = "1",
+                   _ body: String) -> String {
+        """
+        virtual_server \(address) \(port) {
+          delay_loop \(delayLoop)
+          lb_algo rr
+          lb_kind NAT
+          protocol \(proto)
+        \(body)
+        }
+
+        """
+    }
+
+    /// A real server with one checker block.
+    static func rs(_ address: String, _ port: UInt16, _ checker: String, _ extra: String = "") -> String {
+        "  real_server \(address) \(port) {\n\(extra)\n    \(checker)\n  }"
+    }
+
+    /// A real server on 127.0.0.1.
+    static func rs(_ port: UInt16, _ checker: String) -> String { rs("127.0.0.1", port, checker) }
+
+    /// A TCP_CHECK with the tests' usual short timings.
+    static func tcp(retry: Int = 0, delayBeforeRetry: String = "0.5", connectTimeout: String = "1", _ extra: String = "") -> String {
+        "TCP_CHECK {\n      connect_timeout \(connectTimeout)\n      retry \(retry)\n      delay_before_retry \(delayBeforeRetry)\n      warmup 0\n\(extra)\n    }"
     }
 }
 
@@ -185,43 +235,5 @@ final class Peer {
         // SIGKILL: children of the test runner may inherit a blocked SIGTERM.
         process.signal(SIGKILL)
         process.process.waitUntilExit()
-    }
-}
-
-enum Cfg {
-    static func vs(port: UInt16 = 80, delayLoop: Double = 1, _ reals: [RealServer], _ f: (inout VirtualServer) -> Void = { _ in }) -> VirtualServer {
-        var v = VirtualServer(address: .ip(IPAddress("10.9.9.9")!, port: port))
-        v.protocol = .tcp
-        v.lbAlgo = .rr
-        v.lbKind = ForwardingMethod(.nat)
-        v.delayLoop = Interval(microseconds: Int64(delayLoop * 1_000_000))
-        v.realServers = reals
-        f(&v)
-        return v
-    }
-
-    static func rs(port: UInt16, address: String = "127.0.0.1", _ checkers: [Checker], _ f: (inout RealServer) -> Void = { _ in }) -> RealServer {
-        var r = RealServer(address: IPAddress(address)!, port: port)
-        r.checkers = checkers
-        f(&r)
-        return r
-    }
-
-    static func common(retry: Int = 0, dbr: Double = 0.5, timeout: Double = 1, warmup: Double = 0, alpha: Bool? = nil) -> CheckerCommon {
-        var c = CheckerCommon()
-        c.retry = retry
-        c.delayBeforeRetry = Interval(microseconds: Int64(dbr * 1_000_000))
-        c.connectTimeout = Interval(microseconds: Int64(timeout * 1_000_000))
-        c.warmup = Interval(microseconds: Int64(warmup * 1_000_000))
-        c.alpha = alpha
-        return c
-    }
-
-    static func config(_ servers: [VirtualServer], _ f: (inout KeepalivedConfiguration) -> Void = { _ in }) -> KeepalivedConfiguration {
-        var c = KeepalivedConfiguration()
-        c.global.routerId = "checkd-test"
-        c.virtualServers = servers
-        f(&c)
-        return c
     }
 }

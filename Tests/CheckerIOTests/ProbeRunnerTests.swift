@@ -56,7 +56,7 @@ func closedPort(udp: Bool = false) -> UInt16 {
 /// Runs one probe on a fresh reactor; returns its verdict and how long it took.
 func run(_ probe: any Probe, timeout: Duration = .seconds(2)) throws -> (Verdict, Double) {
     let reactor = try Reactor()
-    let runner = ProbeRunner(reactor: reactor)
+    let runner = try ProbeRunner(reactor: reactor)
     var verdict: Verdict?
     let start = Date()
     runner.start(probe, timeout: timeout) { v in
@@ -188,5 +188,100 @@ let loopback = IPAddress("127.0.0.1")!
         #expect(out.contains("Subject: [lb1] Realserver [10.0.0.2]:tcp:80 of virtual server [10.0.0.1]:tcp:80 - DOWN"))
         #expect(out.contains("=> TCP_CHECK failed on service : connection refused <="))
         #expect(out.contains("\n.leading dot"))
+    }
+}
+
+/// A probe that reads until the server closes (a stand-in for a slow HTTP body).
+struct ReadToEndProbe: Probe {
+    let endpoint: Endpoint
+    var received = 0
+    var transport: ProbeTransport { .stream(endpoint) }
+    mutating func connected() -> ProbeOutput { .wait }
+    mutating func received(_ bytes: [UInt8]) -> ProbeOutput { received += bytes.count; return .wait }
+    mutating func peerClosed() -> Verdict { .pass(.replied) }
+}
+
+@Suite(.serialized) struct RunnerAtScale {
+    @Test func manyAttemptsAtOnceEachEndOnceAndTheirSessionsAreReused() throws {
+        let peer = try Peer("silent")
+        defer { peer.stop() }
+        let reactor = try Reactor()
+        let runner = try ProbeRunner(reactor: reactor)
+        var verdicts: [UInt64: [Verdict]] = [:]
+        runner.onFinish = { tag, v, _ in
+            verdicts[tag, default: []].append(v)
+            if verdicts.count == 600 { reactor.stop() }
+        }
+        let open = Endpoint(address: loopback, port: peer.port), closed = Endpoint(address: loopback, port: closedPort())
+        // Three rounds of 200: each round reuses the sessions of the last.
+        for round in 0..<3 {
+            for i in 0..<200 {
+                let tag = UInt64(round * 200 + i)
+                runner.start(TCPProbe(endpoint: i % 2 == 0 ? open : closed), timeout: .seconds(5), tag: tag)
+            }
+            // A generous bound so a lost attempt fails the test instead of hanging it.
+            var gaveUp = false
+            let bound = reactor.schedule(after: .seconds(30)) { gaveUp = true }
+            while runner.active > 0 && !gaveUp { try reactor.runOnce(timeout: .seconds(1)) }
+            reactor.cancel(bound)
+            #expect(!gaveUp, "round \(round): \(runner.active) attempts never ended")
+        }
+        #expect(verdicts.count == 600)
+        #expect(verdicts.values.allSatisfy { $0.count == 1 }, "each attempt ends exactly once")
+        #expect(verdicts.filter { $0.key % 2 == 0 }.allSatisfy { $0.value == [.pass(.connected)] })
+        #expect(verdicts.filter { $0.key % 2 == 1 }.allSatisfy { $0.value == [.fail(.refused)] })
+        #expect(runner.active == 0)
+        #expect(runner.pooled == 200, "rounds two and three ran in the sessions of round one")
+    }
+
+    @Test func progressMovesTheTimeoutAndSilenceEndsIt() throws {
+        // The server sends a byte every 0.3 s for 3 s: with a 0.8 s timeout the
+        // attempt lives on progress; against a silent server the same timeout ends it.
+        let slow = try Peer("trickle"), silent = try Peer("silent")
+        defer { slow.stop(); silent.stop() }
+        let reactor = try Reactor()
+        let runner = try ProbeRunner(reactor: reactor)
+        var ended: [UInt64: (Verdict, Instant)] = [:]
+        runner.onFinish = { tag, v, at in
+            ended[tag] = (v, at)
+            if ended.count == 3 { reactor.stop() }
+        }
+        let start = reactor.clock.now
+        runner.start(ReadToEndProbe(endpoint: Endpoint(address: loopback, port: slow.port)), timeout: .milliseconds(800), tag: 1)
+        runner.start(ReadToEndProbe(endpoint: Endpoint(address: loopback, port: silent.port)), timeout: .milliseconds(800), tag: 2)
+        // A long timeout filed first, a short one after: the short one still ends on time.
+        runner.start(ReadToEndProbe(endpoint: Endpoint(address: loopback, port: silent.port)), timeout: .seconds(20), tag: 3)
+        runner.start(ReadToEndProbe(endpoint: Endpoint(address: loopback, port: silent.port)), timeout: .milliseconds(300), tag: 4)
+        reactor.schedule(after: .seconds(30)) { reactor.stop() }
+        try reactor.run()
+        #expect(ended[1]?.0 == .pass(.replied), "progress kept it alive: \(String(describing: ended[1]))")
+        #expect(ended[2]?.0 == .fail(.timeout))
+        #expect(ended[4]?.0 == .fail(.timeout))
+        #expect(ended[3] == nil, "the 20 s attempt is still waiting")
+        if let (_, at) = ended[4] { #expect(at - start < .seconds(2), "the short timeout fired on time") }
+        if let (_, at) = ended[1] { #expect(at - start > .seconds(2), "it ran past its 0.8 s timeout on progress") }
+        #expect(runner.active == 1)
+    }
+
+    @Test func aCompletionMayStartTheNextAttemptInTheSameSession() throws {
+        let peer = try Peer("silent")
+        defer { peer.stop() }
+        let reactor = try Reactor()
+        let runner = try ProbeRunner(reactor: reactor)
+        var order: [UInt64] = []
+        runner.onFinish = { tag, v, _ in
+            order.append(tag)
+            #expect(v == .pass(.connected))
+            if tag < 5 {
+                runner.start(TCPProbe(endpoint: Endpoint(address: loopback, port: peer.port)), timeout: .seconds(5), tag: tag + 1)
+            } else {
+                reactor.stop()
+            }
+        }
+        runner.start(TCPProbe(endpoint: Endpoint(address: loopback, port: peer.port)), timeout: .seconds(5), tag: 1)
+        reactor.schedule(after: .seconds(30)) { reactor.stop() }
+        try reactor.run()
+        #expect(order == [1, 2, 3, 4, 5])
+        #expect(runner.active == 0)
     }
 }

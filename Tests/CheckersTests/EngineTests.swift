@@ -240,4 +240,61 @@ import ConfigModel
         while let (_, i) = q.popDue(.seconds(100)) { out.append(i) }
         #expect(out == [1, 3, 2, 5, 0, 4])
     }
+
+    @Test func thousandsOfServersFailingInOneRoundKeepTheLiveWeightAndQuorumRight() {
+        // 10,000 real servers of weight 2 behind one virtual server, quorum
+        // 10,000: every server passes its first round, then all fail in the
+        // next. The live weight is kept as each one leaves (no rescan of the
+        // 10,000 per transition), and quorum is lost exactly once, when the
+        // live weight first drops below 10,000.
+        let n = 10_000
+        var vs = Conf.vs([]) { $0.quorum = UInt32(n); $0.delayLoop = .seconds(1) }
+        for i in 0..<n {
+            var r = RealServer(address: .v4(IPv4Address(UInt32(0x0A00_0000 + i))), port: 80)
+            r.weight = 2
+            r.checkers = [Conf.tcp(retry: 0)]
+            vs.realServers.append(r)
+        }
+        var engine = HealthEngine(plan: Conf.plan([vs]))
+        var random = FixedRandom([0])
+        var out = engine.start(now: .zero, random: &random)
+        #expect(engine.liveWeight(virtualServer: 0) == Int64(2 * n))
+        #expect(engine.quorumUp(virtualServer: 0))
+        func round(at t: Double, up: Bool) -> [HealthAction] {
+            let now = Moment.seconds(t)
+            var actions: [HealthAction] = []
+            let due = engine.due(now)
+            #expect(due.count == n, "every checker runs in the round at \(t) s")
+            var alive = (0..<n).filter { engine.isAlive(virtualServer: 0, realServer: $0) }.count
+            for req in due {
+                let before = engine.liveWeight(virtualServer: 0)
+                actions += engine.finished(req.id, up ? .pass(.connected) : .fail(.refused), now: now)
+                if !up { alive -= 1 }
+                // Kept in step with every transition, not recomputed at the end.
+                if engine.liveWeight(virtualServer: 0) != Int64(2 * alive) {
+                    Issue.record("live weight \(engine.liveWeight(virtualServer: 0)) after \(n - alive) failures, was \(before)")
+                    return actions
+                }
+            }
+            return actions
+        }
+        out += round(at: 1, up: true)
+        let started = ContinuousClock.now
+        out += round(at: 2, up: false)
+        let elapsed = ContinuousClock.now - started
+        print("engine: \(n) real servers failing in one round took \(elapsed)")
+        #expect(engine.liveWeight(virtualServer: 0) == 0)
+        #expect(!engine.quorumUp(virtualServer: 0))
+        let losses = out.filter { if case .log(let l) = $0 { return l.hasPrefix("Lost quorum") }; return false }
+        #expect(losses.count == 1)
+        if case .log(let l)? = losses.first { #expect(l.hasSuffix("> \(n - 2) for VS [10.0.0.1]:tcp:80"), "\(l)") }
+        // Each server left once, and ipvs-applier hears of each once.
+        let verdicts = out.filter { if case .realServer(let h) = $0 { return !h.up }; return false }
+        #expect(verdicts.count == n)
+        // The kept sum equals a recount from the public state.
+        let recount = (0..<n).reduce(Int64(0)) {
+            $0 + (engine.isAlive(virtualServer: 0, realServer: $1) ? engine.effectiveWeight(virtualServer: 0, realServer: $1) : 0)
+        }
+        #expect(recount == engine.liveWeight(virtualServer: 0))
+    }
 }

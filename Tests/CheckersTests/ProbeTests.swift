@@ -72,6 +72,26 @@ private let ep = Endpoint(address: IPAddress("127.0.0.1")!, port: 25)
         reply[2] |= 0x80
         #expect(p.received(reply).verdict == .pass(.dnsOK))
     }
+
+    @Test func aReplyWithAnotherIDIsSkippedAndTheWaitGoesOn() {
+        var r = FixedRandom([0x1234])
+        var p = DNSProbe(endpoint: ep, type: .A, name: "ok.test", random: &r)
+        var reply = p.connected().send
+        reply[2] |= 0x80
+        var stale = reply
+        stale[1] ^= 0x01  // ID 0x1235: an answer to some other query
+        #expect(p.received(stale) == .wait)
+        #expect(p.received([0x12]) == .wait, "shorter than a header: not a reply either")
+        #expect(p.received(reply).verdict == .pass(.dnsOK), "the right reply still counts")
+        var q = DNSProbe(endpoint: ep, type: .A, name: "ok.test", random: &r)
+        _ = q.connected()
+        #expect(q.received(stale) == .wait)
+        // Only stale datagrams until connect_timeout: down, saying so.
+        let v = q.timedOut()
+        #expect(!v.up)
+        #expect(v.reason.description.contains("1 other datagram ignored"), "\(v.reason)")
+        #expect(!DNSMessage.isReply(stale, to: 0x1234) && DNSMessage.isReply(reply, to: 0x1234))
+    }
 }
 
 @Suite struct UDPProbeBehaviour {

@@ -1,4 +1,5 @@
 import ConfigModel
+import Posix
 import Foundation
 import Glibc
 import Testing
@@ -85,6 +86,43 @@ import TestSupport
         #expect(job.argv == ["/usr/bin/true", "a b", "INSTANCE", "VI_1", "MASTER", "100"])
         #expect(job.user.uid == 65534)
         #expect(job.timeout == .seconds(4))
+    }
+
+    @Test func aDaemonsRequestedTimeoutWinsWithinBounds() throws {
+        let s = Script(id: ScriptID(3), argv: ["true"], user: "nobody", timeout: .seconds(4))
+        // MISC_CHECK asks for misc_timeout (or delay_loop) and gets it.
+        #expect(try ScriptRules.job(for: s, arguments: [], global: GlobalDefinitions(), requestedTimeout: .seconds(1)).timeout == .seconds(1))
+        #expect(try ScriptRules.job(for: s, arguments: [], global: GlobalDefinitions()).timeout == .seconds(4))
+        #expect(try ScriptRules.timeout(requested: nil, configured: nil) == ScriptRules.defaultTimeout)
+        #expect(try ScriptRules.timeout(requested: .milliseconds(1500), configured: .seconds(4)) == .milliseconds(1500))
+        // Nothing at or below zero, nothing past a day.
+        for bad: Duration in [.zero, .seconds(-1), ScriptRules.maximumRequestedTimeout + .seconds(1)] {
+            #expect(throws: ScriptRules.Refusal.timeout(bad)) { try ScriptRules.timeout(requested: bad, configured: nil) }
+        }
+    }
+
+    @Test func checkdHoldsCapNetAdminOnlyWhenACheckerSetsFwmark() {
+        var c = KeepalivedConfiguration()
+        var vs = VirtualServer(address: .ip(IPAddress("10.0.0.1")!, port: 80))
+        var rs = RealServer(address: IPAddress("10.0.0.2")!, port: 80)
+        rs.checkers = [.tcp(CheckerCommon())]
+        vs.realServers = [rs]
+        c.virtualServers = [vs]
+        #expect(ProgramProfile.of(.checkd, for: c).capabilities == .none)
+        #expect(ProgramProfile.conditionalCapabilities(.checkd, for: c).isEmpty)
+        var marked = CheckerCommon()
+        marked.fwmark = 7
+        var smtp = SMTPCheck()
+        smtp.hosts = [marked]  // the deprecated host{} block's fwmark counts too
+        for checker: Checker in [.tcp(marked), .smtp(smtp)] {
+            c.virtualServers[0].realServers[0].checkers = [.tcp(CheckerCommon()), checker]
+            #expect(ProgramProfile.of(.checkd, for: c).capabilities == [.netAdmin])
+            #expect(ProgramProfile.conditionalCapabilities(.checkd, for: c).map(\.1) == ["a checker sets fwmark (SO_MARK)"])
+            // Only checkd: the others' profiles do not move with it.
+            #expect(ProgramProfile.of(.vrrpd, for: c).capabilities == ProgramProfile.of(.vrrpd).capabilities)
+        }
+        #expect(ProgramProfile.optionalCapabilities(.checkd) == [.netAdmin])
+        #expect(ProgramProfile.optionalCapabilities(.ipvsApplier) == .none)
     }
 
     @Test func scriptSecurityRefusesARootScriptOthersCanChange() throws {

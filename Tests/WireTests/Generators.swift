@@ -133,7 +133,8 @@ struct MessageGenerator {
         case .runScript:
             let args: ScriptArguments = bool() ? .none
                 : .vrrpNotify(group: bool(), name: string(), state: vrrpState(), priority: int())
-            return .runScript(RunScript(generation: generation(), requestID: int(), script: int(), arguments: args))
+            return .runScript(RunScript(generation: generation(), requestID: int(), script: int(), arguments: args,
+                                        timeout: optional { .milliseconds($0.int(Int64.self)) }))
         case .scriptResult:
             return .scriptResult(ScriptResult(generation: generation(), requestID: int(), script: int(), outcome: outcome()))
         }

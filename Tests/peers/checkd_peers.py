@@ -6,11 +6,14 @@ Each server binds the given address (port 0 = any free port), prints
 
   checkd_peers.py udp-echo   [--addr A] [--port P]
   checkd_peers.py udp-swallow [--addr A] [--port P]
-  checkd_peers.py dns        [--addr A] [--port P]     (dnslib; SOA for ".", A for ok.test., NXDOMAIN otherwise)
+  checkd_peers.py dns        [--addr A] [--port P] [--wrong-id first|only]
+                                                       (dnslib; SOA for ".", A for ok.test., NXDOMAIN otherwise;
+                                                        --wrong-id: a reply with another ID first, or only that)
   checkd_peers.py smtp       [--addr A] [--port P]     (aiosmtpd)
   checkd_peers.py smtp-reject [--addr A] [--port P]    (banner 554)
   checkd_peers.py stall      [--addr A] [--port P]     (listen backlog full: connects hang)
   checkd_peers.py silent     [--addr A] [--port P]     (accepts, never answers)
+  checkd_peers.py trickle    [--addr A] [--port P]     (accepts, sends a byte every 0.3 s ten times, closes)
   checkd_peers.py http       --dir D [--addr A] [--port P]  (python's http.server on D)
   checkd_peers.py tcp-farm   --count N [--addr A] [--first P] [--http [--http-from P]]
                                                        (N listeners; counts accepted connections,
@@ -57,6 +60,15 @@ def dns(args):
             r.add_answer(RR("ok.test.", QTYPE.A, rdata=A("127.0.0.1")))
         else:
             r.header.rcode = RCODE.NXDOMAIN
+        if args.wrong_id != "never":
+            # A well-formed answer carrying another ID (as a late answer to
+            # an earlier query would), sent first.
+            stale = r.pack()
+            stale = bytes([stale[0], stale[1] ^ 0x5A]) + stale[2:]
+            s.sendto(stale, peer)
+            if args.wrong_id == "only":
+                continue
+            time.sleep(0.1)
         s.sendto(r.pack(), peer)
 
 
@@ -139,6 +151,24 @@ def silent(args):
         held.append(c)
 
 
+def trickle(args):
+    # Accepts, then sends one byte every 0.3 s, ten times, and closes: a slow
+    # server that keeps making progress.
+    import threading
+    s = tcp_listener(args)
+    say(f"PORT {s.getsockname()[1]}")
+
+    def serve(c):
+        for _ in range(10):
+            time.sleep(0.3)
+            c.sendall(b"x")
+        c.close()
+
+    while True:
+        c, _ = s.accept()
+        threading.Thread(target=serve, args=(c,), daemon=True).start()
+
+
 HTTP_REPLY = b"HTTP/1.0 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"
 
 
@@ -210,6 +240,7 @@ def main():
     p.add_argument("--http", action="store_true")
     p.add_argument("--dir", default=".")
     p.add_argument("--http-from", type=int, default=0, help="tcp-farm: only ports >= this answer HTTP")
+    p.add_argument("--wrong-id", choices=["never", "first", "only"], default="never")
     args = p.parse_args()
     kinds = {
         "udp-echo": lambda: udp(args, True),
@@ -219,6 +250,7 @@ def main():
         "smtp-reject": lambda: smtp_reject(args),
         "stall": lambda: stall(args),
         "silent": lambda: silent(args),
+        "trickle": lambda: trickle(args),
         "tcp-farm": lambda: tcp_farm(args),
         "http": lambda: http(args),
     }

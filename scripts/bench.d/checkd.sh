@@ -22,8 +22,25 @@ HZ=$(getconf CLK_TCK)
 ulimit -n 65536 2>/dev/null || ulimit -n 16384 2>/dev/null || true
 
 bin_dir() {
-  if [ "$mode" = "--smoke" ]; then swift build --product checkd >/dev/null 2>&1; swift build --product checkd-benchconf >/dev/null 2>&1; swift build --show-bin-path
-  else swift build -c release --product checkd >/dev/null 2>&1; swift build -c release --product checkd-benchconf >/dev/null 2>&1; swift build -c release --show-bin-path; fi
+  if [ "$mode" = "--smoke" ]; then swift build --product checkd >/dev/null 2>&1; swift build --product kaconf >/dev/null 2>&1; swift build --product ka-script-host >/dev/null 2>&1; swift build --show-bin-path
+  else swift build -c release --product checkd >/dev/null 2>&1; swift build -c release --product kaconf >/dev/null 2>&1; swift build -c release --product ka-script-host >/dev/null 2>&1; swift build -c release --show-bin-path; fi
+}
+
+# write_conf FILE TCP HTTP FIRSTPORT: the one keepalived.conf both checkers run:
+# one virtual server, TCP_CHECK real servers on FIRSTPORT.., then HTTP_GET ones,
+# all on 127.0.0.1, delay_loop 1, connect_timeout 5 (warmup defaults to delay_loop).
+# keepalived reads it as it is; checkd gets it through kaconf, as an operator runs them.
+write_conf() {
+  local file=$1 tcp=$2 http=$3 first=$4 i
+  {
+    echo "global_defs { router_id bench }"
+    echo "virtual_server 10.200.0.1 80 {"; echo " delay_loop 1"; echo " lb_algo rr"; echo " lb_kind NAT"; echo " protocol TCP"
+    for ((i = 0; i < tcp + http; i++)); do
+      if [ "$i" -lt "$tcp" ]; then echo " real_server 127.0.0.1 $((first + i)) { TCP_CHECK { connect_timeout 5 } }"
+      else echo " real_server 127.0.0.1 $((first + i)) { HTTP_GET { url { path / } connect_timeout 5 } }"; fi
+    done
+    echo "}"
+  } >"$file"
 }
 
 passive_opens() { awk '/^Tcp:/ { if (h) { print $(f) } else { for (i = 1; i <= NF; i++) if ($i == "PassiveOpens") f = i; h = 1 } }' /proc/net/snmp; }
@@ -53,7 +70,9 @@ farm_start() {  # farm_start COUNT FIRSTPORT [HTTPFROM] -> sets FARM_PID
 ours() {
   local label=$1 tcp=$2 http=$3 first=$4 secs=$5 dir
   dir=$(mktemp -d); chmod 1777 "$dir"
-  "$BIN/checkd-benchconf" "$tcp" "$http" "$first" "$dir/bench.kacf"
+  write_conf "$dir/keepalived.conf" "$tcp" "$http" "$first"
+  "$BIN/kaconf" compile "$dir/keepalived.conf" -o "$dir/bench.kacf" || { echo "$label: kaconf failed"; return; }
+  chmod 644 "$dir/bench.kacf"
   farm_start $((tcp + http)) "$first" $((first + tcp))
   "$BIN/checkd" -f "$dir/bench.kacf" --runtime-dir "$dir" -G >"$dir/checkd.log" 2>&1 &
   local pid=$!
@@ -68,15 +87,7 @@ ours() {
 theirs() {
   local label=$1 kind=$2 n=$3 first=$4 secs=$5 dir i
   dir=$(mktemp -d)
-  {
-    echo "global_defs { router_id bench }"
-    echo "virtual_server 10.200.0.1 80 { delay_loop 1"; echo " lb_algo rr"; echo " lb_kind NAT"; echo " protocol TCP"
-    for i in $(seq 0 $((n - 1))); do
-      if [ "$kind" = tcp ]; then echo " real_server 127.0.0.1 $((first + i)) { TCP_CHECK { connect_timeout 5 } }"
-      else echo " real_server 127.0.0.1 $((first + i)) { HTTP_GET { url { path / } connect_timeout 5 } }"; fi
-    done
-    echo "}"
-  } >"$dir/keepalived.conf"
+  if [ "$kind" = tcp ]; then write_conf "$dir/keepalived.conf" "$n" 0 "$first"; else write_conf "$dir/keepalived.conf" 0 "$n" "$first"; fi
   if [ "$kind" = tcp ]; then farm_start "$n" "$first" 99999; else farm_start "$n" "$first" 0; fi
   keepalived -C -n -G -f "$dir/keepalived.conf" -p "$dir/k.pid" -c "$dir/c.pid" >/dev/null 2>&1 &
   local parent=$!
