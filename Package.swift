@@ -62,8 +62,10 @@ let package = Package(
         .target(name: "CheckerIO", dependencies: ["Checkers", "ConfigModel", "Reactor", "Posix", "CShim"]),
         // MARK: VRRP (pure protocol logic: codec, validation, state machine)
         .target(name: "VRRP", dependencies: ["ConfigModel"]),
-        // rtnetlink (addresses, links) and generic netlink (IPVS, through libnl-genl).
-        .target(name: "Netlink", dependencies: ["Posix", "CShim", "ConfigModel", "CNetlink", "IPVS"]),
+        // rtnetlink (addresses, links), raw: what vrrpd links.
+        .target(name: "Netlink", dependencies: ["Posix", "CShim", "ConfigModel"]),
+        // Generic netlink for IPVS (through libnl-genl): only ipvs-applier links it.
+        .target(name: "IPVSNetlink", dependencies: ["Posix", "CShim", "ConfigModel", "CNetlink", "IPVS"]),
         // vrrpd's sockets: raw IP for adverts, AF_PACKET for gratuitous ARP / NA.
         .target(name: "VRRPIO", dependencies: ["VRRP", "Posix", "CShim", "ConfigModel"]),
         // vrrpd's engine: instances on the reactor, carried out over VRRPIO and Netlink.
@@ -107,14 +109,14 @@ let package = Package(
         ]),
 
         .executableTarget(name: "ipvs-applier", dependencies: [
-            "IPVS", "Netlink", "DaemonSupport", "Wire", "Reactor", "Sandbox", "Posix", "ConfigModel", "Codec",
+            "IPVS", "IPVSNetlink", "DaemonSupport", "Wire", "Reactor", "Sandbox", "Posix", "ConfigModel", "Codec",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
         // MARK: Test programs (built with the tests, never installed)
         // Runs every IPVS case inside the IPVS guest (scripts/test.d/30-ipvs-vm.sh).
-        .executableTarget(name: "ipvs-vm-suite", dependencies: ["IPVS", "Netlink", "ConfigModel", "Codec", "Wire", "Posix", "TestSupport"]),
+        .executableTarget(name: "ipvs-vm-suite", dependencies: ["IPVS", "IPVSNetlink", "ConfigModel", "Codec", "Wire", "Posix", "TestSupport"]),
         // Static Swift runtime: genhash is started once per digest, and the shared
         // runtime's loading costs it ~1 ms and 3 MB of RSS (scripts/bench.d/genhash.sh).
         .executableTarget(name: "genhash", dependencies: ["HTTPClient"],
@@ -147,6 +149,6 @@ let package = Package(
         .testTarget(name: "VRRPIOTests", dependencies: ["VRRPIO", "VRRP", "ConfigModel", "TestSupport"]),
         .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "COpenSSL"]),
         .testTarget(name: "IPVSTests", dependencies: ["IPVS", "ConfigModel"]),
-        .testTarget(name: "IPVSNetlinkTests", dependencies: ["Netlink", "IPVS", "ConfigModel"]),
+        .testTarget(name: "IPVSNetlinkTests", dependencies: ["IPVSNetlink", "IPVS", "ConfigModel"]),
     ]
 )
