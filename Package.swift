@@ -48,12 +48,20 @@ let package = Package(
         .target(name: "Sandbox", dependencies: ["Posix", "CShim", "CCap", "CSeccomp"]),
         // The supervisor's decisions, as pure code on an injected clock.
         .target(name: "Supervision", dependencies: ["Wire", "Reactor", "Posix", "ConfigModel"]),
-        // What every program shares: logging, pid files, profiles, scripts, links.
-        .target(name: "DaemonSupport", dependencies: [
+        // What every program shares: logging, pid files, profiles, scripts, links,
+        // peer sockets, configuration sources. No argument-parser (see CommandLineOptions).
+        .target(name: "DaemonCore", dependencies: [
             "Posix", "Wire", "Reactor", "Sandbox", "ConfigModel", "CShim",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        // DaemonCore (re-exported), plus the argument-parser options and Daemon.start.
+        .target(name: "DaemonSupport", dependencies: [
+            "DaemonCore", "Posix", "Wire", "Reactor", "Sandbox", "ConfigModel", "CShim",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+        // argument-parser's syntax, help and errors without its Foundation: for programs that start small.
+        .target(name: "CommandLineOptions"),
 
         // MARK: IPVS: desired state, admission, diff (pure)
         .target(name: "IPVS", dependencies: ["ConfigModel"]),
@@ -84,11 +92,13 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // Static Swift runtime, no Foundation (CommandLineOptions, not argument-parser):
+        // vrrpd runs for months next to keepalived's 1.5 MB VRRP process (scripts/bench.d/vrrp.sh).
         .executableTarget(name: "vrrpd", dependencies: [
-            "VRRPService", "VRRP", "ConfigModel", "Reactor", "Posix", "Wire", "CShim", "DaemonSupport", "Sandbox",
-            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "VRRPService", "VRRP", "ConfigModel", "Reactor", "Posix", "Wire", "CShim", "DaemonCore", "Sandbox",
+            "CommandLineOptions",
             .product(name: "Logging", package: "swift-log"),
-        ]),
+        ], linkerSettings: [.unsafeFlags(["-static-stdlib"])]),
         .executableTarget(name: "keepalived", dependencies: [
             "Supervision", "DaemonSupport", "Wire", "Reactor", "Sandbox", "Posix", "ConfigModel", "Codec", "CShim",
             .product(name: "Logging", package: "swift-log"),
@@ -130,12 +140,13 @@ let package = Package(
         // Namespace, reference-interop and VM-result tests; one file per area.
         .testTarget(name: "IntegrationTests", dependencies: ["TestSupport", "CShim"], exclude: ["Golden"]),
         .testTarget(name: "CodecTests", dependencies: ["Codec"]),
+        .testTarget(name: "CommandLineOptionsTests", dependencies: ["CommandLineOptions"]),
         .testTarget(name: "ConfigModelTests", dependencies: ["ConfigModel"]),
         .testTarget(name: "WireTests", dependencies: ["Wire", "Codec", "Posix"]),
         .testTarget(name: "ReactorTests", dependencies: ["Reactor", "Posix"]),
         .testTarget(name: "SupervisionTests", dependencies: ["Supervision", "Wire", "Reactor", "Posix", "ConfigModel"]),
         .testTarget(name: "SandboxTests", dependencies: ["Sandbox", "Posix", "TestSupport"]),
-        .testTarget(name: "DaemonSupportTests", dependencies: ["DaemonSupport", "Wire", "Reactor", "Posix", "ConfigModel", "TestSupport",
+        .testTarget(name: "DaemonSupportTests", dependencies: ["DaemonCore", "Wire", "Reactor", "Posix", "ConfigModel", "TestSupport",
                                                               .product(name: "Logging", package: "swift-log")]),
         // The supervisor and the sandbox, run for real (as root) with ka-testchild.
         .testTarget(name: "SupervisorTests", dependencies: ["TestSupport", "ConfigModel", "Codec", "Supervision"],

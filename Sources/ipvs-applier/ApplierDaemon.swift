@@ -235,7 +235,7 @@ final class ApplierDaemon: DaemonDelegate {
                 return
             }
             logger.info("reloading \(source.path)")
-            do { try reload(source.load(), generation: generation.next) } catch {
+            do { try reload(source.load(for: .ipvsApplier), generation: generation.next) } catch {
                 logger.error("reload failed, keeping the running configuration: \(error)")
             }
         default:

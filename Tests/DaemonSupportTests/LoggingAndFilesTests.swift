@@ -1,9 +1,9 @@
 import ConfigModel
+@testable import DaemonCore
 import Foundation
 import Glibc
-import Testing
 import TestSupport
-@testable import DaemonSupport
+import Testing
 
 @Suite struct LogFacilities {
     @Test(arguments: [
