@@ -47,6 +47,7 @@ enum VRRPD {
         do {
             // Everything that needs root happens here, before the sandbox:
             // compiling as kaconf's user, the pid file, the status socket.
+            Scheduling.requestShortSlice(logger: logger)
             let initial = try source?.load(for: .vrrpd)
             let daemon = try Daemon(source: source, options: options, logger: logger)
             if let initial { Scheduling.apply(initial.config.global, logger: logger) }
