@@ -37,11 +37,11 @@ extension Instance {
             case .password(let pass):
                 let start = m + VRRPWire.headerLength + p.addressCount * VRRPWire.addressLength(s.family)
                 if !AuthenticationHeader.equalInConstantTime(pass, bytes[start..<(start + 8)]) { return .authFailure }
-            case .ipsecAH(let key):
-                guard let ah = p.ah, let ip = p.ipHeader else { return .missingAH }
+            case .ipsecAH:
+                guard let ah = p.ah, let ip = p.ipHeader, let key = ahKey else { return .missingAH }
                 let icv = AuthenticationHeader.icv(key: key, ipHeader: ip, ah: ah, message: p.message,
                                                    zeroTTL: !p.destination.isMulticast)
-                if !AuthenticationHeader.equalInConstantTime(icv, ah.icv[...]) { return .ahICVMismatch }
+                if !icv.equalInConstantTime(ah.icv) { return .ahICVMismatch }
                 if case .v4(let src) = p.source, src.value != ah.spi { return .ahSPIMismatch }
                 // Strictly greater than the last accepted (reference: not >=).
                 if ah.sequence <= ahSequence { return .ahReplay }
@@ -75,11 +75,10 @@ extension Instance {
         if checkAddresses {
             let alen = VRRPWire.addressLength(s.family)
             for vip in s.virtualAddresses {
-                let want = vip.prefix.address.bytes
                 var found = false
                 for i in 0..<p.addressCount {
                     let start = m + VRRPWire.headerLength + i * alen
-                    if bytes[start..<(start + alen)].elementsEqual(want) { found = true; break }
+                    if IPAddress.from(bytes[start..<(start + alen)]) == vip.prefix.address { found = true; break }
                 }
                 if !found { return .addressListMismatch }
             }
