@@ -51,20 +51,24 @@ public struct AdvertEncoder: Sendable {
     }
 
     /// One advert to `destination`, handed to `body` as bytes valid during the call.
+    /// `checksumDestination` is the address the v3 pseudo-header uses when it
+    /// is not `destination` (old_unicast_checksum: the multicast group).
     /// `ahSequence` is the AH sequence number to carry (the instance owns that
     /// counter because receive shares it).
     public mutating func withEncoded<R>(priority: UInt8, source: IPAddress, destination: IPAddress,
-                                        ahSequence: UInt32 = 0, _ body: (UnsafeRawBufferPointer) -> R) -> R {
+                                        checksumDestination: IPAddress? = nil, ahSequence: UInt32 = 0,
+                                        _ body: (UnsafeRawBufferPointer) -> R) -> R {
         patch(priority: priority, source: source, destination: destination,
-              ahSequence: ahSequence)
+              checksumDestination: checksumDestination ?? destination, ahSequence: ahSequence)
         let start = family == .inet && !isIPv4(source, destination) ? messageOffset : 0
         return packet.withUnsafeBytes { body(UnsafeRawBufferPointer(rebasing: $0[start...])) }
     }
 
     /// The same as bytes (tests and golden frames).
     public mutating func encode(priority: UInt8, source: IPAddress, destination: IPAddress,
-                                ahSequence: UInt32 = 0) -> [UInt8] {
-        withEncoded(priority: priority, source: source, destination: destination, ahSequence: ahSequence) { Array($0) }
+                                checksumDestination: IPAddress? = nil, ahSequence: UInt32 = 0) -> [UInt8] {
+        withEncoded(priority: priority, source: source, destination: destination,
+                    checksumDestination: checksumDestination, ahSequence: ahSequence) { Array($0) }
     }
 
     private func isIPv4(_ a: IPAddress, _ b: IPAddress) -> Bool {
@@ -73,12 +77,12 @@ public struct AdvertEncoder: Sendable {
     }
 
     private mutating func patch(priority: UInt8, source: IPAddress, destination: IPAddress,
-                                ahSequence: UInt32) {
+                                checksumDestination: IPAddress, ahSequence: UInt32) {
         let m = messageOffset
         packet[m + 2] = priority
         packet[m + 6] = 0
         packet[m + 7] = 0
-        let sum = VRRPChecksum.compute(packet[m...], version: version, source: source, destination: destination)
+        let sum = VRRPChecksum.compute(packet[m...], version: version, source: source, destination: checksumDestination)
         packet[m + 6] = UInt8(sum >> 8)
         packet[m + 7] = UInt8(truncatingIfNeeded: sum)
         guard case .v4(let src) = source, case .v4(let dst) = destination else { return }

@@ -26,6 +26,8 @@ public struct Instance: Sendable {
     public private(set) var ownerDemoted = false
     /// BACKUP: until this instant, lower-priority masters are accepted (preempt_delay).
     public private(set) var preemptDeadline: Instant?
+    /// A peer's adverts carried the old unicast checksum form (detected, see checksumForm).
+    public private(set) var oldChecksumDetected = false
     /// `auth_type AH`: the HMAC key's padded blocks, hashed once.
     private(set) var ahKey: HMACMD5.Key?
     private var deadlines = [Instant?](repeating: nil, count: TimerKind.allCases.count)
@@ -151,7 +153,9 @@ public struct Instance: Sendable {
         }
         counters.advertsSent &+= 1
         if priority == 0 { counters.priorityZeroSent &+= 1 }
+        let oldForm = usesUnicastChecksumCompatibility && settings.unicastChecksum == .old
         return encoder.withEncoded(priority: priority, source: source, destination: destination,
+                                   checksumDestination: oldForm ? settings.oldChecksumGroup : nil,
                                    ahSequence: ahSequence, body)
     }
 
@@ -307,6 +311,12 @@ public struct Instance: Sendable {
             return
         }
         if let ah = p.ah { ahSequence = ah.sequence }
+        if settings.unicastChecksum == .detect && !oldChecksumDetected && usesUnicastChecksumCompatibility
+            && checksumForm(p) == .old {
+            // keepalived (observed): from now on only the old form is accepted; it still sends the current one.
+            oldChecksumDetected = true
+            out.append(.log(LogEntry(.notice, "(\(settings.name)) \(p.source) sends the old unicast VRRPv3 checksum (old_unicast_checksum): accepting only that form from now on")))
+        }
         counters.advertsReceived &+= 1
         let priority = p.priority
         if priority == 0 { counters.priorityZeroReceived &+= 1 }
@@ -370,6 +380,7 @@ public struct Instance: Sendable {
         guard new != old else { return }
         settings = new
         ahKey = Instance.key(new)
+        if new.unicastChecksum != .detect { oldChecksumDetected = false }
         var enc = AdvertEncoder(settings: new)
         enc.continueIdentification(from: encoder)
         encoder = enc
