@@ -82,10 +82,11 @@ let package = Package(
         .target(name: "HTTPClient", dependencies: ["COpenSSL"]),
 
         // MARK: Programs
-        .executableTarget(name: "kaconf", dependencies: [
-            "KeepalivedConfig", "ConfigModel",
-            .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ]),
+        // Static Swift runtime and no argument-parser (Sources/kaconf/CommandLine.swift):
+        // kaconf runs on every reload, and the two cost it 6 MB of RSS and 4.5 ms
+        // before it reads a byte (`kaconf --help`: 12.6 -> 6.3 MB, 6.8 -> 2.2 ms).
+        .executableTarget(name: "kaconf", dependencies: ["KeepalivedConfig", "ConfigModel"],
+                          linkerSettings: [.unsafeFlags(["-static-stdlib"])]),
 
         .executableTarget(name: "checkd", dependencies: [
             "Checkers", "CheckerIO", "ConfigModel", "Codec", "HTTPClient", "Reactor", "Posix", "Wire", "Sandbox", "DaemonSupport",
@@ -151,7 +152,7 @@ let package = Package(
         // The supervisor and the sandbox, run for real (as root) with ka-testchild.
         .testTarget(name: "SupervisorTests", dependencies: ["TestSupport", "ConfigModel", "Codec", "Supervision"],
                     exclude: ["golden"]),
-        .testTarget(name: "KeepalivedConfigTests", dependencies: ["KeepalivedConfig", "ConfigModel"]),
+        .testTarget(name: "KeepalivedConfigTests", dependencies: ["KeepalivedConfig", "ConfigModel", "Codec"]),
         .testTarget(name: "CheckersTests", dependencies: ["Checkers", "ConfigModel", "HTTPClient"]),
         .testTarget(name: "CheckdTests", dependencies: ["ConfigModel", "Wire", "Posix", "TestSupport"]),
         .testTarget(name: "CheckerIOTests", dependencies: ["CheckerIO", "Checkers", "ConfigModel", "Reactor", "TestSupport"]),

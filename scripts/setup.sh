@@ -40,19 +40,7 @@ if [ ${#py_missing[@]} -gt 0 ]; then
   python3 -m pip install -q "${py_missing[@]}"
 fi
 
-# The programs' users: each daemon runs as its own unprivileged user.
-for u in keepalived-vrrpd keepalived-checkd keepalived-ipvs keepalived-kaconf; do
-  id -u "$u" >/dev/null 2>&1 || useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin "$u"
-done
-
-# PING_CHECK uses unprivileged ICMP datagram sockets: checkd's group must be in
-# net.ipv4.ping_group_range (widened to include it, never narrowed).
-g=$(id -g keepalived-checkd)
-read -r lo hi < /proc/sys/net/ipv4/ping_group_range
-if [ "$lo" -gt "$g" ] || [ "$hi" -lt "$g" ]; then
-  [ "$lo" -gt "$g" ] && lo=0
-  [ "$hi" -lt "$g" ] && hi=$g
-  sysctl -qw net.ipv4.ping_group_range="$lo $hi"
-fi
+# The programs' users and the ping group range for checkd (shared with install.sh).
+scripts/users.sh
 
 echo "setup: ok"

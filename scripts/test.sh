@@ -20,11 +20,21 @@ mkdir -p test-out
 for stage in scripts/test.d/*.sh; do
   [ -e "$stage" ] || continue
   echo "== $(basename "$stage")"
+  started=$SECONDS
   if ! "$stage"; then echo "stage $(basename "$stage") failed"; status=1; fi
+  echo "-- $(basename "$stage"): $((SECONDS - started)) s"
 done
 
-echo "== swift test"
-swift test --skip-build 2>&1 | tee test-out/swift-test.log | grep -vE '^(◇|↳|✔ Test [a-zA-Z].* passed|(✔|✘) Test run with)'
-[ "${PIPESTATUS[0]}" -eq 0 ] || status=1
-grep -E '^(✔|✘) Test run with' test-out/swift-test.log | tail -n 1
+# A hung test must fail this run, not outlast CI: whatever time is left of
+# the 30 minutes the whole run is allowed, and at least ten minutes.
+budget=$((1800 - SECONDS)); [ "$budget" -ge 600 ] || budget=600
+echo "== swift test (at most $budget s)"
+started=$SECONDS
+timeout --kill-after=20 "$budget" swift test --skip-build 2>&1 | tee test-out/swift-test.log | grep -vE '^(◇|↳|✔ Test [a-zA-Z].* passed|(✔|✘) Test run with)'
+rc=${PIPESTATUS[0]}
+[ "$rc" -eq 124 ] && echo "swift test did not finish within $budget s"
+[ "$rc" -eq 0 ] || status=1
+echo "-- swift test: $((SECONDS - started)) s; whole run: $SECONDS s"
+grep -E '^(✔|✘) Test run with' test-out/swift-test.log | tail -n 1 | grep . \
+  || echo "✘ Test run did not finish (swift test exit status $rc)"
 exit $status

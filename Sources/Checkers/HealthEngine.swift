@@ -109,6 +109,9 @@ public struct HealthEngine: Sendable {
         var isFile: Bool
         var fileUp = true
         var fileWeight: Int64 = 0
+        /// It has reached a verdict (a first up, or down after its retries);
+        /// a track file's value is known from the start.
+        var reported = false
 
         var isUp: Bool { isFile ? fileUp : cycle.isUp }
         var hasRun: Bool { isFile ? true : cycle.hasRun }
@@ -175,7 +178,7 @@ public struct HealthEngine: Sendable {
                     byID[id] = checkers.count
                     rstate.checkers.append(checkers.count)
                     checkers.append(CheckerState(id: id, spec: c, cycle: CheckerCycle(model: c.model, timing: c.timing),
-                                                 vs: v, rs: r, isFile: isFile))
+                                                 vs: v, rs: r, isFile: isFile, reported: isFile))
                 }
                 vstate.realServers.append(r)
                 reals.append(rstate)
@@ -323,6 +326,7 @@ public struct HealthEngine: Sendable {
                             + (step.retrying ? "; retry \(checkers[i].cycle.retryIt) of \(spec.timing.retry) in \(spec.timing.delayBeforeRetry)s" : "")))
         }
         if let report = step.report {
+            checkers[i].reported = true
             checkerReport(i, alive: report == .up, wasUp: wasUp, hadRun: hadRun, report: report, verdict: verdict, into: &out)
         }
         arm(i, at: step.next)
@@ -480,6 +484,20 @@ public struct HealthEngine: Sendable {
 
     // MARK: What ipvs-applier is told
 
+    /// Whether a real server's state is a checkers' verdict rather than the
+    /// start-up assumption (up, or down with alpha): every checker has
+    /// reached one, or one says down. Until then nothing is said about it, so
+    /// ipvs-applier keeps what it holds: its own start-up assumption (the same
+    /// rules), or, when checkd was respawned, the last verdict of the checkd
+    /// before, instead of flapping to the assumption and back.
+    func decided(_ r: Int) -> Bool {
+        var all = true
+        for c in reals[r].checkers {
+            if !checkers[c].reported { all = false } else if !checkers[c].isUp { return true }
+        }
+        return all
+    }
+
     private func wireState(_ r: Int, of v: Int) -> RealServerHealth {
         let rs = reals[r]
         return RealServerHealth(virtualServer: virtuals[v].spec.configIndex, realServer: rs.spec.configIndex, up: rs.alive,
@@ -497,7 +515,7 @@ public struct HealthEngine: Sendable {
         var rs: [RealServerHealth] = []
         var vs: [VirtualServerHealth] = []
         for v in virtuals.indices {
-            for r in virtuals[v].realServers { rs.append(wireState(r, of: v)) }
+            for r in virtuals[v].realServers where decided(r) { rs.append(wireState(r, of: v)) }
             vs.append(wireState(v))
         }
         return (rs, vs)
@@ -523,7 +541,7 @@ public struct HealthEngine: Sendable {
     /// As `sync(_:into:)` for one real server of `v` (its virtual server's state unchanged).
     private mutating func sync(_ v: Int, only r: Int, into out: inout [HealthAction]) {
         let st = wireState(r, of: v)
-        if reals[r].sent.map({ $0.up != st.up || $0.weight != st.weight }) ?? true {
+        if decided(r), reals[r].sent.map({ $0.up != st.up || $0.weight != st.weight }) ?? true {
             reals[r].sent = (st.up, st.weight)
             out.append(.realServer(st))
         }
@@ -538,7 +556,7 @@ public struct HealthEngine: Sendable {
     /// Emits the states and rows of virtual server `v` that differ from what was last sent.
     private mutating func sync(_ v: Int, into out: inout [HealthAction]) {
         let vsIndex = virtuals[v].spec.configIndex
-        for r in virtuals[v].realServers {
+        for r in virtuals[v].realServers where decided(r) {
             let st = wireState(r, of: v)
             if reals[r].sent.map({ $0.up != st.up || $0.weight != st.weight }) ?? true {
                 reals[r].sent = (st.up, st.weight)
@@ -759,7 +777,8 @@ public struct HealthEngine: Sendable {
             let newCycle = checkers[c].cycle
             checkers[c] = CheckerState(id: prev.id, spec: checkers[c].spec, cycle: newCycle, vs: v, rs: r,
                                        running: prev.running, startedAt: prev.startedAt, stamp: 0, next: nil,
-                                       isFile: prev.isFile, fileUp: prev.fileUp, fileWeight: prev.fileWeight)
+                                       isFile: prev.isFile, fileUp: prev.fileUp, fileWeight: prev.fileWeight,
+                                       reported: prev.reported)
             checkers[c].cycle.migrate(from: prev.cycle)
             byID[prev.id] = c
             if let n = prev.next { arm(c, at: n) }

@@ -88,7 +88,14 @@ public struct DecodeLimits: Sendable {
 public enum Codec {
     /// Encodes `value` into a document.
     public static func encode<T: Encodable>(_ value: T) throws(CodecError) -> [UInt8] {
+        try encode(value, directPaths: true)
+    }
+
+    /// With `directPaths` false, every value goes through Encoder, so that
+    /// tests can check each CodecDirectEncodable against its Encodable.
+    static func encode<T: Encodable>(_ value: T, directPaths: Bool) throws(CodecError) -> [UInt8] {
         let sink = EncodingSink()
+        sink.state.pointee.directPaths = directPaths
         do {
             try sink.encodeValue(value)
         } catch let e as CodecError {
@@ -97,6 +104,20 @@ public enum Codec {
             throw .invalidValue(String(describing: error))
         }
         return sink.finish()
+    }
+
+    /// Encodes `value` into a document, handed back as its key table and the
+    /// chunks of its body: the document is all of them one after the other.
+    public static func encodeParts<T: Encodable>(_ value: T) throws(CodecError) -> (keyTable: [UInt8], body: [[UInt8]]) {
+        let sink = EncodingSink()
+        do {
+            try sink.encodeValue(value)
+        } catch let e as CodecError {
+            throw e
+        } catch {
+            throw .invalidValue(String(describing: error))
+        }
+        return sink.finishParts()
     }
 
     /// Decodes a document, refusing anything malformed; never traps.
@@ -152,12 +173,4 @@ func appendU32(_ v: UInt32, to out: inout [UInt8]) {
     out.append(UInt8(truncatingIfNeeded: v >> 8))
     out.append(UInt8(truncatingIfNeeded: v >> 16))
     out.append(UInt8(truncatingIfNeeded: v >> 24))
-}
-
-@inline(__always)
-func storeU32(_ v: UInt32, at i: Int, in out: inout [UInt8]) {
-    out[i] = UInt8(truncatingIfNeeded: v)
-    out[i + 1] = UInt8(truncatingIfNeeded: v >> 8)
-    out[i + 2] = UInt8(truncatingIfNeeded: v >> 16)
-    out[i + 3] = UInt8(truncatingIfNeeded: v >> 24)
 }

@@ -35,18 +35,21 @@ extension CompiledConfig {
 
     /// The file's bytes: header, then the encoded document.
     public func serialized() throws(CodecError) -> [UInt8] {
-        let (header, body) = try serializedParts()
-        return header + body
+        var out: [UInt8] = []
+        for part in try serializedParts() { out += part }
+        return out
     }
 
-    /// The header and the document apart, so a large file can be written
-    /// without first copying both into one buffer.
-    public func serializedParts() throws(CodecError) -> (header: [UInt8], body: [UInt8]) {
-        let body = try Codec.encode(self)
+    /// The file's bytes in parts (the header with the document's key table,
+    /// then the document's body in chunks), so a large file can be written
+    /// without first copying it into one buffer.
+    public func serializedParts() throws(CodecError) -> [[UInt8]] {
+        let (keyTable, body) = try Codec.encodeParts(self)
         var header = CompiledConfig.magic
         let v = CompiledConfig.formatVersion
         for shift in stride(from: 0, to: 32, by: 8) { header.append(UInt8(truncatingIfNeeded: v >> UInt32(shift))) }
-        return (header, body)
+        header += keyTable
+        return [header] + body
     }
 
     /// Reads a compiled file, refusing other format versions and damaged files.

@@ -53,23 +53,28 @@ extension KeepalivedConfiguration {
             visit(&vrrpInstances[i].notify, .notify, "notify of vrrp_instance \(name)", .vrrpd)
             visit(&vrrpInstances[i].notifyMasterRxLowerPri, .notify, "notify_master_rx_lower_pri of vrrp_instance \(name)", .vrrpd)
         }
+        // Read before written: an inout access to a real server's scripts
+        // would write each of 100,000 real servers back, and names are made
+        // only for the scripts found.
         for v in virtualServers.indices {
-            let vs = virtualServers[v]
-            let hasScripts = vs.quorumUp != nil || vs.quorumDown != nil || vs.realServers.contains { rs in
-                rs.notifyUp != nil || rs.notifyDown != nil || rs.checkers.contains { if case .misc = $0 { return true }; return false }
+            let vsAddress = virtualServers[v].address
+            if virtualServers[v].quorumUp != nil {
+                visit(&virtualServers[v].quorumUp, .quorum, "quorum_up of virtual_server \(vsAddress)", .checkd)
             }
-            guard hasScripts else { continue }
-            let vsName = "virtual_server \(vs.address)"
-            visit(&virtualServers[v].quorumUp, .quorum, "quorum_up of \(vsName)", .checkd)
-            visit(&virtualServers[v].quorumDown, .quorum, "quorum_down of \(vsName)", .checkd)
-            for r in vs.realServers.indices {
-                let rs = vs.realServers[r]
-                let rsName = "real_server \(rs.address) of \(vsName)"
-                visit(&virtualServers[v].realServers[r].notifyUp, .realServerNotify, "notify_up of \(rsName)", .checkd)
-                visit(&virtualServers[v].realServers[r].notifyDown, .realServerNotify, "notify_down of \(rsName)", .checkd)
-                for c in rs.checkers.indices {
-                    guard case .misc(var m) = rs.checkers[c], m.miscPath != nil else { continue }
-                    visit(&m.miscPath, .miscCheck, "misc_path of MISC_CHECK of \(rsName)", .checkd)
+            if virtualServers[v].quorumDown != nil {
+                visit(&virtualServers[v].quorumDown, .quorum, "quorum_down of virtual_server \(vsAddress)", .checkd)
+            }
+            for r in virtualServers[v].realServers.indices {
+                let rsAddress = virtualServers[v].realServers[r].address
+                if virtualServers[v].realServers[r].notifyUp != nil {
+                    visit(&virtualServers[v].realServers[r].notifyUp, .realServerNotify, "notify_up of real_server \(rsAddress) of virtual_server \(vsAddress)", .checkd)
+                }
+                if virtualServers[v].realServers[r].notifyDown != nil {
+                    visit(&virtualServers[v].realServers[r].notifyDown, .realServerNotify, "notify_down of real_server \(rsAddress) of virtual_server \(vsAddress)", .checkd)
+                }
+                for c in virtualServers[v].realServers[r].checkers.indices {
+                    guard case .misc(var m) = virtualServers[v].realServers[r].checkers[c], m.miscPath != nil else { continue }
+                    visit(&m.miscPath, .miscCheck, "misc_path of MISC_CHECK of real_server \(rsAddress) of virtual_server \(vsAddress)", .checkd)
                     virtualServers[v].realServers[r].checkers[c] = .misc(m)
                 }
             }

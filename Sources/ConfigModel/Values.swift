@@ -107,4 +107,6 @@ public struct Script: Hashable, Sendable, Codable {
         self.group = group
         self.timeout = timeout
     }
+
+    enum CodingKeys: String, CodingKey { case id, argv, user, group, timeout }
 }

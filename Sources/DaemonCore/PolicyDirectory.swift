@@ -12,7 +12,8 @@ public enum PolicyDirectory {
         // Absolute, because children start in "/".
         if let explicit { return absolute(explicit) }
         let exeDir = executableDirectory()
-        let installed = "\(exeDir)/\(installedRelative)"
+        // <prefix>/sbin/prog -> <prefix>/share/keepalived-swift/policies, spelt without "..".
+        let installed = "\(parent(of: exeDir))/\(installedRelative.dropFirst(3))"
         if isDirectory(installed) { return installed }
         // A build tree: .build/<triple>/<config>/prog -> the checkout with Package.swift.
         var dir = exeDir

@@ -22,7 +22,11 @@ public final class ScriptHost {
     let channel: Channel
     let runner: ScriptRunner
     let me: ResolvedUser
-    private var config: CompiledConfig
+    private var config: CompiledConfig {
+        didSet { slice = CompiledFile.sliceConfig(config, for: program) }
+    }
+    /// This daemon's part: only its scripts may be run.
+    private var slice: CompiledConfig
     private var generation = Generation.initial
 
     public init(program: ProgramName, configPath: String, fd: Int32, reactor: Reactor, logger: Logger) throws {
@@ -37,14 +41,16 @@ public final class ScriptHost {
         runner = ScriptRunner(reactor: reactor, logger: logger, limitBoundingSet: false)
         guard let pw = getpwuid(getuid()) else { throw SysError(call: "getpwuid", errno: .noEntry) }
         me = try UserDirectory.resolve(user: String(cString: pw.pointee.pw_name))
-        config = try CompiledFile.load(configPath)
+        let loaded = try CompiledFile.load(configPath)
+        config = loaded
+        slice = CompiledFile.sliceConfig(loaded, for: program)
         try ScriptHost.checkUsers(config, for: program, runningAs: me.name)
     }
 
     /// A daemon alone may run only its own user's scripts: any script of its
     /// slice configured for someone else is refused at start-up.
     public static func checkUsers(_ c: CompiledConfig, for program: ProgramName, runningAs me: String) throws {
-        for s in c.scripts {
+        for s in CompiledFile.sliceConfig(c, for: program).scripts {
             let (user, _) = ScriptRules.userAndGroup(of: s, global: c.config.global)
             if user != me {
                 throw ScriptRules.Refusal.otherUser(script: s.argv.joined(separator: " "), wants: user, runningAs: me)
@@ -96,7 +102,8 @@ public final class ScriptHost {
                 if let e = a.error { logger.error("\(program) refused configuration \(a.generation): \(e)") }
             case .runScript(let r):
                 handle(r)
-            default:
+            case .hello, .helloReply, .configSlice, .shutdown, .statusRequest, .statusReply, .peerChange,
+                 .realServerVerdict, .realServerFullState, .virtualServerState, .vrrpStateChange, .scriptResult:
                 logger.error("\(m.type) from \(program) refused: a script host only runs scripts")
             }
         }
@@ -107,7 +114,7 @@ public final class ScriptHost {
             try? channel.send(.scriptResult(ScriptResult(generation: r.generation, requestID: r.requestID, script: r.script, outcome: o)))
         }
         guard r.generation == generation else { return reply(.refused("\(r.generation) is not the current \(generation)")) }
-        guard let script = config.scripts.first(where: { $0.id.index == r.script }) else {
+        guard r.script >= 0, let script = slice.script(ScriptID(r.script)) else {
             logger.error("\(program) asked for script \(r.script), which its configuration does not have: refused")
             return reply(.refused("no script \(r.script) in \(program)'s configuration"))
         }

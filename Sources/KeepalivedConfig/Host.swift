@@ -31,9 +31,21 @@ public struct HostUser: Sendable, Equatable {
     }
 }
 
+/// A file open for reading piece by piece.
+public protocol FileReader: AnyObject {
+    /// The file's size when it was opened.
+    var size: Int { get }
+    /// Appends up to `maxBytes` more bytes to `buffer`; returns how many (0
+    /// at the end of the file), or nil when reading failed.
+    func read(into buffer: inout [UInt8], maxBytes: Int) -> Int?
+}
+
 public protocol Host: AnyObject {
     /// The file's bytes, or nil when it cannot be read.
     func readFile(_ path: String) -> [UInt8]?
+    /// The file open for reading piece by piece, or nil when it cannot be
+    /// read (optional: by default, the whole of `readFile` as one piece).
+    func openFile(_ path: String) -> (any FileReader)?
     /// lstat/stat of `path` (following symlinks when `follow`), or nil.
     func status(of path: String, follow: Bool) -> FileStatus?
     /// glob(3) with GLOB_BRACE, sorted; empty when nothing matches.
@@ -61,4 +73,26 @@ public protocol Host: AnyObject {
 extension Host {
     /// Hosts that cannot resolve names say no.
     public func resolves(hostName: String) -> Bool { false }
+
+    public func openFile(_ path: String) -> (any FileReader)? {
+        readFile(path).map(WholeFileReader.init)
+    }
+}
+
+/// A file already read whole, handed out as one piece.
+final class WholeFileReader: FileReader {
+    private var bytes: [UInt8]?
+    let size: Int
+
+    init(_ bytes: [UInt8]) {
+        self.bytes = bytes
+        size = bytes.count
+    }
+
+    func read(into buffer: inout [UInt8], maxBytes: Int) -> Int? {
+        guard let b = bytes else { return 0 }
+        bytes = nil
+        if buffer.isEmpty { buffer = b } else { buffer += b }
+        return b.count
+    }
 }

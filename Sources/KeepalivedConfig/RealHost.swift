@@ -5,6 +5,40 @@
 #if canImport(Glibc)
 import Glibc
 
+/// An open file, read with read(2) straight into the caller's buffer;
+/// closed when released.
+final class DescriptorReader: FileReader {
+    private let fd: Int32
+    let size: Int
+
+    init(fd: Int32, size: Int) {
+        self.fd = fd
+        self.size = size
+    }
+
+    deinit { close(fd) }
+
+    func read(into buffer: inout [UInt8], maxBytes: Int) -> Int? {
+        let start = buffer.count
+        buffer.append(contentsOf: repeatElement(0, count: maxBytes))
+        var filled = 0
+        defer { buffer.removeLast(maxBytes - filled) }
+        while filled < maxBytes {
+            let n = buffer.withUnsafeMutableBytes { b -> Int in
+                guard let base = b.baseAddress else { return 0 }
+                return Glibc.read(fd, base + start + filled, maxBytes - filled)
+            }
+            if n < 0 {
+                if errno == EINTR { continue }
+                return nil
+            }
+            if n == 0 { break }
+            filled += n
+        }
+        return filled
+    }
+}
+
 public final class RealHost: Host, @unchecked Sendable {
     public let isOnline: Bool
 
@@ -34,6 +68,26 @@ public final class RealHost: Host, @unchecked Sendable {
             bytes.append(contentsOf: chunk[0..<n])
         }
         return bytes
+    }
+
+    /// The file open for reading piece by piece (a large configuration is
+    /// then never held whole), or nil when it cannot be opened or is a
+    /// directory.
+    public func openFile(_ path: String) -> (any FileReader)? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        var st = stat()
+        guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) != S_IFDIR else {
+            close(fd)
+            return nil
+        }
+        // A pipe or device has no size to check against the limit before
+        // reading: it is read whole first, as before.
+        guard (st.st_mode & S_IFMT) == S_IFREG else {
+            close(fd)
+            return readFile(path).map(WholeFileReader.init)
+        }
+        return DescriptorReader(fd: fd, size: Int(max(0, st.st_size)))
     }
 
     /// stat(2) or lstat(2).

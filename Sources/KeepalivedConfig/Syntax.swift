@@ -130,7 +130,9 @@ public struct Token: Hashable, Sendable, CustomStringConvertible {
 ///
 /// `text` and `source` are usually slices of the file's bytes, made into
 /// Strings only when asked for: a large configuration has a million lines,
-/// and two Strings each would double the compiler's memory and time.
+/// and two Strings each would double the compiler's memory and time. A line
+/// is copied as it goes from reader to parser to builder, so it is kept to
+/// 56 bytes and three counted references.
 public struct LogicalLine: Sendable {
     public var tokens: [Token]
     public var location: SourceLocation
@@ -138,31 +140,30 @@ public struct LogicalLine: Sendable {
     var bytes: SharedBytes?
     var textRange: Range<Int32> = 0..<0
     var sourceRange: Range<Int32> = 0..<0
-    /// Set when the text is not a slice of the file (rewritten by an expansion).
-    var ownedText: String?
-    var ownedSource: String?
+    /// Text or source that is not a slice of the file (rewritten by an
+    /// expansion, or made by hand): rare, so kept out of line.
+    var owned: OwnedText?
 
     public var text: String {
         get {
-            if let ownedText { return ownedText }
+            if let t = owned?.text { return t }
             return bytes.map { $0.string(textRange) } ?? ""
         }
-        set { ownedText = newValue }
+        set { owned = OwnedText(text: newValue, source: owned?.source) }
     }
 
     public var source: String {
         get {
-            if let ownedSource { return ownedSource }
+            if let s = owned?.source { return s }
             return bytes.map { $0.string(sourceRange) } ?? ""
         }
-        set { ownedSource = newValue }
+        set { owned = OwnedText(text: owned?.text, source: newValue) }
     }
 
     public init(tokens: [Token], text: String, source: String, location: SourceLocation) {
         self.tokens = tokens
         self.location = location
-        self.ownedText = text
-        self.ownedSource = source
+        self.owned = OwnedText(text: text, source: source)
     }
 
     /// A line whose source (and text, unless `ownedText` is given) are
@@ -173,8 +174,19 @@ public struct LogicalLine: Sendable {
         self.location = location
         self.bytes = bytes
         self.textRange = text
-        self.ownedText = ownedText
         self.sourceRange = source
+        if let ownedText { owned = OwnedText(text: ownedText, source: nil) }
+    }
+}
+
+/// A line's own text and source, where they are not slices of its file.
+/// Immutable: a line that changes them gets a new one.
+final class OwnedText: Sendable {
+    let text: String?
+    let source: String?
+    init(text: String?, source: String?) {
+        self.text = text
+        self.source = source
     }
 }
 
@@ -188,7 +200,9 @@ final class SharedBytes: Sendable {
     }
 }
 
-/// A keyword line and what hangs under it.
+/// A keyword line and what hangs under it. The keyword and its arguments
+/// are the line's tokens (the '{' that opened a block on it excluded), not
+/// copies of them: one array per line instead of two.
 public struct ConfigNode: Sendable {
     public enum Body: Sendable {
         /// A plain keyword line: `priority 100`.
@@ -199,16 +213,48 @@ public struct ConfigNode: Sendable {
         case values([LogicalLine])
     }
 
-    public var keyword: Token
-    public var arguments: [Token]
-    public var body: Body
     public var line: LogicalLine
+    public var body: Body
+    /// How many of the line's tokens after the keyword are arguments.
+    let argumentCount: Int
+
+    public var keyword: Token { line.tokens[0] }
+    public var arguments: Arguments { Arguments(line.tokens, count: argumentCount) }
+
+    /// A node for `line`, whose first token is the keyword; a '{' ending it
+    /// is not an argument.
+    init(line: LogicalLine, body: Body) {
+        let n = line.tokens.count
+        argumentCount = n > 1 && line.tokens[n - 1].isOpenBrace ? n - 2 : max(0, n - 1)
+        self.line = line
+        self.body = body
+    }
 
     public init(keyword: Token, arguments: [Token], body: Body, line: LogicalLine) {
-        self.keyword = keyword
-        self.arguments = arguments
+        var l = line
+        l.tokens = [keyword] + arguments
+        self.line = l
         self.body = body
-        self.line = line
+        argumentCount = arguments.count
+    }
+}
+
+/// A keyword's arguments: the tokens after it on its line, indexed from 0.
+public struct Arguments: RandomAccessCollection, Sendable {
+    let tokens: [Token]
+    public let count: Int
+
+    init(_ tokens: [Token], count: Int) {
+        self.tokens = tokens
+        self.count = count
+    }
+
+    public var startIndex: Int { 0 }
+    public var endIndex: Int { count }
+
+    public subscript(i: Int) -> Token {
+        precondition(i >= 0 && i < count, "argument index out of range")
+        return tokens[i + 1]
     }
 }
 
@@ -235,10 +281,22 @@ public enum KeywordShape: Sendable, Equatable {
     case plainOrValueBlock
 }
 
+/// The shapes of one section's keywords: what the block parser keeps for
+/// the block it is reading, so that a line costs one lookup, not two.
+public struct SectionShapes: Sendable {
+    let lookup: @Sendable (String) -> KeywordShape?
+
+    public init(_ lookup: @escaping @Sendable (String) -> KeywordShape?) { self.lookup = lookup }
+
+    public func shape(of keyword: String) -> KeywordShape? { lookup(keyword) }
+}
+
 /// The keyword table the block parser consults.
 public protocol Grammar: Sendable {
     /// The shape of `keyword` in `section`, or nil when the keyword is unknown there.
     func shape(of keyword: String, in section: SectionPath) -> KeywordShape?
+    /// The shapes of `section`'s keywords (optional: defaults to asking `shape(of:in:)`).
+    func shapes(in section: SectionPath) -> SectionShapes
     /// Every keyword of `section`, for "did you mean" suggestions.
     func keywords(in section: SectionPath) -> [String]
     /// The sections where `keyword` is known, so an unknown keyword can be
@@ -248,4 +306,8 @@ public protocol Grammar: Sendable {
 
 extension Grammar {
     public func sections(containing keyword: String) -> [SectionPath] { [] }
+
+    public func shapes(in section: SectionPath) -> SectionShapes {
+        SectionShapes { [self] keyword in self.shape(of: keyword, in: section) }
+    }
 }

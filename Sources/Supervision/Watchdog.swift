@@ -44,6 +44,8 @@ public enum SupervisionAction: Sendable, Equatable {
     case log(LogLevel, String)
     /// Stop everything and exit with this status.
     case terminate(status: Int32, reason: String)
+    /// The child ended with `DaemonExitStatus.unavailable`: it stays stopped.
+    case unavailable(ProgramName)
 }
 
 public enum LogLevel: Sendable, Equatable { case info, notice, warning, error, critical }
@@ -150,6 +152,15 @@ public struct ChildSupervision: Sendable {
             retiring.remove(program)
             if stopping { c.phase = .stopped; children[program] = c } else { children[program] = nil }
             return [.log(.info, "\(program) (pid \(pid)) stopped: \(status)")]
+        }
+        // What it needs is missing from this host (ipvs-applier without IPVS):
+        // not respawned, and the others keep running; a reload starts it again.
+        if !killedByUs, case .exited(DaemonExitStatus.unavailable) = status {
+            c.phase = .stopped
+            children[program] = c
+            return [.log(.error, "\(program) (pid \(pid)) exited with status \(DaemonExitStatus.unavailable): "
+                        + "what it needs is not available on this host; not respawned"),
+                    .unavailable(program)]
         }
         var sigsys = false
         if case .signaled(linuxSIGSYS, _) = status { sigsys = true }

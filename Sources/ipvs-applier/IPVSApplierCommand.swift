@@ -16,7 +16,9 @@ import ConfigModel
 import DaemonSupport
 import Glibc
 import IPVS
+import IPVSNetlink
 import Logging
+import Netlink
 import Posix
 import Sandbox
 import Wire
@@ -127,6 +129,12 @@ struct IPVSApplierCommand: ParsableCommand {
             try daemon.run(initial)
         } catch let e as ExitCode {
             throw e
+        } catch GenericNetlinkError.familyNotFound(let family) {
+            // A kernel without IPVS: nothing to do until the operator loads it.
+            // The status tells the supervisor (and systemd, RestartPreventExitStatus=)
+            // not to start it again in a loop.
+            logger.critical("IPVS is not available in this kernel (generic netlink family \(family) not found; load it with 'modprobe ip_vs'): ipvs-applier cannot run")
+            throw ExitCode(DaemonExitStatus.unavailable)
         } catch {
             logger.critical("\(error)")
             throw ExitCode(1)

@@ -23,6 +23,8 @@ var allCases: [SuiteCase] {
         SuiteCase(name: "netlink-typed-errors", body: typedErrors),
         SuiteCase(name: "sync-daemon", body: syncDaemon),
         SuiteCase(name: "sync-daemon-follows-vrrp", body: syncDaemonFollowsVRRP),
+        SuiteCase(name: "stack-checkd-and-applier", body: stackCheckdAndApplier),
+        SuiteCase(name: "stack-with-vrrp", body: stackWithVRRP),
     ]
 }
 

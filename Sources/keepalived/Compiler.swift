@@ -66,12 +66,19 @@ struct ConfigCompiler {
         }
         _ = mkdir(workDirectory, 0o755)
         var template = Array("\(workDirectory)/compile.XXXXXX".utf8CString)
-        guard let p = mkdtemp(&template) else {
-            throw CompileFailure(summary: "cannot create a directory in \(workDirectory): \(Errno.current)", diagnostics: [])
+        // Created with kaconf's group as our effective group (CAP_SETGID),
+        // since changing a file's group afterwards would need CAP_CHOWN.
+        guard setegid(user.gid) == 0 else {
+            throw CompileFailure(summary: "cannot take kaconf's group \(user.gid): \(Errno.current)", diagnostics: [])
+        }
+        let made = mkdtemp(&template)
+        let e = Errno.current
+        _ = setegid(0)
+        guard made != nil else {
+            throw CompileFailure(summary: "cannot create a directory in \(workDirectory): \(e)", diagnostics: [])
         }
         let dir = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        _ = p
-        guard chown(dir, 0, user.gid) == 0, chmod(dir, 0o770) == 0 else {
+        guard chmod(dir, 0o770) == 0 else {
             let e = Errno.current
             _ = rmdir(dir)
             throw CompileFailure(summary: "cannot prepare \(dir) for kaconf: \(e)", diagnostics: [])

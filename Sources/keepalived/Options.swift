@@ -59,7 +59,7 @@ struct KeepalivedOptions: ParsableArguments {
     var snmp = false
     @Option(name: [.customShort("A"), .customLong("snmp-agent-socket")], help: ArgumentHelp("Use the specified socket for master agent (not supported).", valueName: "FILE"))
     var snmpAgentSocket: String?
-    @Option(name: [.customShort("s"), .customLong("namespace")], help: ArgumentHelp("Run in network namespace NAME (not supported yet).", valueName: "NAME"))
+    @Option(name: [.customShort("s"), .customLong("namespace")], help: ArgumentHelp("Run in network namespace NAME (overrides config).", valueName: "NAME"))
     var namespace: String?
     @Flag(name: [.customShort("m"), .customLong("core-dump")], help: "Produce core dump if terminate abnormally.")
     var coreDump = false
@@ -92,7 +92,7 @@ struct KeepalivedOptions: ParsableArguments {
     var watchdogPeriod: Double = 5
     @Option(name: .customLong("policy-dir"), help: ArgumentHelp("Directory of the seccomp policies (default: installed with the programs).", valueName: "DIR"))
     var policyDirectory: String?
-    @Option(name: .customLong("kaconf"), help: ArgumentHelp("The configuration compiler (default: kaconf next to keepalived).", valueName: "PATH"))
+    @Option(name: .customLong("kaconf"), help: ArgumentHelp("The configuration compiler (default: kaconf next to keepalived, else in ../bin).", valueName: "PATH"))
     var kaconf: String?
 
     func validate() throws {

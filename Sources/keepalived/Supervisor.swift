@@ -46,7 +46,11 @@ final class Supervisor {
     let compiler: ConfigCompiler
     let scripts: ScriptRunner
     var supervision: ChildSupervision
-    var compiled: CompiledConfig
+    var compiled: CompiledConfig {
+        didSet { slices = [:] }
+    }
+    /// Each program's slice of `compiled`, made when first needed.
+    var slices: [ProgramName: CompiledConfig] = [:]
     var generation = Generation.initial
     var children: [ProgramName: RunningChild] = [:]
     var wakeTimer: TimerID?
@@ -58,6 +62,7 @@ final class Supervisor {
     var stopTimer: TimerID?
     var exitStatus: Int32 = 0
     var shuttingDown = false
+    var finishing = false
 
     init(settings: Settings, compiled: CompiledConfig, compiler: ConfigCompiler, reactor: Reactor, logger: Logger) {
         self.settings = settings
@@ -84,8 +89,29 @@ final class Supervisor {
         for p in wanted where !isInstalled(p) {
             throw SupervisorFailure("\(p) is needed by this configuration but not installed at \(daemonPath(p))")
         }
-        perform(supervision.start(wanted, now: now))
-        logger.info("Startup complete")
+        // keepalived runs global_defs' startup_script before anything else.
+        runOwnScript(compiled.config.global.startupScript, name: "startup_script",
+                     timeout: compiled.config.global.startupScriptTimeout) { [unowned self] in
+            self.perform(self.supervision.start(wanted, now: self.now))
+            self.logger.info("Startup complete")
+        }
+    }
+
+    /// Runs one of the supervisor's own scripts (startup_script,
+    /// shutdown_script) as a daemon's script is run, then `then`.
+    func runOwnScript(_ script: Script?, name: String, timeout: Int, then: @escaping () -> Void) {
+        guard var script else { return then() }
+        if script.timeout == nil { script.timeout = .seconds(Int64(timeout)) }
+        let job: ScriptJob
+        do { job = try ScriptRules.job(for: script, arguments: [], global: compiled.config.global) } catch {
+            logger.error("\(name) not run: \(error)")
+            return then()
+        }
+        logger.info("running \(name) as \(job.user): \(job.argv.joined(separator: " "))")
+        scripts.run(job) { [weak self] outcome in
+            self?.logger.info("\(name) \(outcome)")
+            then()
+        }
     }
 
     func daemonPath(_ p: ProgramName) -> String { "\(settings.daemonDirectory)/\(p.rawValue)" }
@@ -103,9 +129,29 @@ final class Supervisor {
             case .terminate(let status, let reason):
                 logger.critical("\(reason)")
                 beginShutdown(status: status)
+            case .unavailable(let p):
+                unavailable(p)
             }
         }
         rearm()
+    }
+
+    /// A daemon found what it needs missing from this host and stays
+    /// stopped; say once, in the operator's terms, what that means.
+    func unavailable(_ p: ProgramName) {
+        switch p {
+        case .ipvsApplier:
+            let others = children.keys.filter { $0 != p }.map(\.rawValue).sorted()
+            let running = others.isEmpty ? "" : "\(others.joined(separator: " and ")) keep running "
+            logger.error("IPVS is not available on this host: virtual servers are not placed in the kernel. \(running)(checkd's verdicts are logged and its notify scripts run, VRRP is unaffected). After 'modprobe ip_vs', reload keepalived (SIGHUP) to start ipvs-applier again.")
+        case .vrrpd, .checkd, .supervisor:
+            logger.error("\(p) stays stopped until the next reload (SIGHUP)")
+        }
+        let alive = supervision.children.values.contains { $0.phase != .stopped }
+        if !alive && !shuttingDown {
+            logger.critical("no daemon left to run: stopping")
+            beginShutdown(status: 1)
+        }
     }
 
     func log(_ level: Supervision.LogLevel, _ text: String) {
@@ -263,6 +309,7 @@ final class Supervisor {
     }
 
     func reload() {
+        guard !shuttingDown else { return logger.info("SIGHUP while stopping: ignored") }
         logger.info("Reloading")
         let new: CompiledConfig
         do {
@@ -323,9 +370,12 @@ final class Supervisor {
         }
     }
 
-    /// Script `index`, if it belongs to `p`'s part of the configuration.
+    /// Script `index`, if it belongs to `p`'s part of the configuration
+    /// (a daemon may ask only for the scripts of its own sections).
     func allowedScript(_ index: Int, for p: ProgramName) -> Script? {
-        compiled.scripts.first { $0.id.index == index }
+        guard index >= 0 else { return nil }
+        if slices[p] == nil { slices[p] = CompiledFile.sliceConfig(compiled, for: p) }
+        return slices[p]?.script(ScriptID(index))
     }
 
     // MARK: Signals
@@ -426,10 +476,15 @@ final class Supervisor {
             stopSequence = [p]
             return continueShutdown()
         }
-        if children.isEmpty {
+        if children.isEmpty && !finishing {
+            finishing = true
             scripts.killAll()
-            logger.info("Stopped keepalived-swift")
-            reactor.stop()
+            // keepalived runs shutdown_script once the children are gone.
+            runOwnScript(compiled.config.global.shutdownScript, name: "shutdown_script",
+                         timeout: compiled.config.global.shutdownScriptTimeout) { [unowned self] in
+                self.logger.info("Stopped keepalived-swift")
+                self.reactor.stop()
+            }
         }
     }
 

@@ -39,7 +39,7 @@ let exeDir = PolicyDirectory.executableDirectory()
 
 if let genhashArgs = pre.genhash {
     // keepalived -T: the rest of the line is genhash's.
-    let path = "\(exeDir)/genhash"
+    let path = companion("genhash")
     let argv = [path] + genhashArgs
     let cargs = argv.map { strdup($0) } + [nil]
     execv(path, cargs)
@@ -69,7 +69,7 @@ if let name = options.signum {
     exit(0)
 }
 
-let kaconfPath = options.kaconf ?? "\(exeDir)/kaconf"
+let kaconfPath = options.kaconf ?? companion("kaconf")
 let configPath = absolutePath(options.useFile)
 let compiler = ConfigCompiler(kaconfPath: kaconfPath, configID: options.configID)
 
@@ -89,6 +89,13 @@ if let pid = PidFile(path: options.pidFile).read(), pid != getpid(), kill(pid, 0
    (try? readFile("/proc/\(pid)/comm", limit: 64)).map({ String(decoding: $0, as: UTF8.self).hasPrefix("keepalived") }) == true {
     fail("daemon is already running (pid \(pid), \(options.pidFile))", status: 0)
 }
+// Nothing inherited beyond stdin, stdout and stderr reaches what the
+// supervisor starts. Going to the background, it closes them, so that
+// whoever started it (and watches a descriptor to learn when its child ends,
+// as Foundation's Process does) is not kept waiting by the daemon. In the
+// foreground they stay open but close-on-exec: closing that watched
+// descriptor would tell the watcher it exited while it still runs.
+_ = cshim_close_range(3, UInt32.max, options.dontFork ? closeRangeCloexec : 0)
 if !options.dontFork && cshim_daemonize() != 0 { fail("cannot run in the background: \(Errno.current)", status: 1) }
 
 let logSettings = LogSettings(syslogFacility: options.noSyslog ? nil : LogSettings.facility(named: options.logFacility),
@@ -100,8 +107,22 @@ logger.info("Command line: \(CommandLine.arguments.map { "'\($0)'" }.joined(sepa
 logger.info("Configuration file \(configPath)")
 for (on, what) in [(options.releaseVIPs, "-X/--release-vips"), (options.addressMonitoring, "-a/--address-monitoring"),
                    (options.snmp, "-x/--snmp"), (options.snmpAgentSocket != nil, "-A/--snmp-agent-socket"),
-                   (options.namespace != nil, "-s/--namespace"), (pre.coreDumpPattern != nil, "-M/--core-dump-pattern")] where on {
+                   (pre.coreDumpPattern != nil, "-M/--core-dump-pattern")] where on {
     logger.warning("\(what) is not supported yet: ignored")
+}
+if let ns = options.namespace {
+    // keepalived's -s: everything (the daemons and scripts too) runs in the
+    // network namespace `ip netns add NAME` made. Before the sandbox: setns
+    // needs CAP_SYS_ADMIN, which the supervisor does not keep.
+    let path = "/run/netns/\(ns)"
+    do {
+        let fd = try openDescriptor(path, flags: O_RDONLY)
+        _ = try sys("setns(\(path), CLONE_NEWNET)") { cshim_setns_net(fd.rawValue) }
+        logger.info("running in network namespace \(ns)")
+    } catch {
+        logger.critical("cannot enter network namespace \(ns): \(error)")
+        exit(1)
+    }
 }
 
 let policyDirectory = PolicyDirectory.resolve(explicit: options.policyDirectory)
@@ -155,6 +176,20 @@ do {
 }
 pidFile.remove()
 exit(status)
+
+/// A program shipped with keepalived: next to it (a build directory), else
+/// in ../bin (installed: keepalived in <prefix>/sbin, kaconf and genhash in
+/// <prefix>/bin).
+func companion(_ name: String) -> String {
+    let beside = "\(exeDir)/\(name)"
+    if access(beside, X_OK) == 0 { return beside }
+    let slash = exeDir.lastIndex(of: "/").map { exeDir[..<$0] } ?? ""
+    let inBin = "\(slash)/bin/\(name)"
+    return access(inBin, X_OK) == 0 ? inBin : beside
+}
+
+/// CLOSE_RANGE_CLOEXEC (linux/close_range.h, Linux 5.11).
+var closeRangeCloexec: Int32 { 1 << 2 }
 
 func absolutePath(_ p: String) -> String {
     if p.hasPrefix("/") { return p }

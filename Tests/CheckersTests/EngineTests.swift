@@ -63,7 +63,10 @@ import ConfigModel
             default: return nil
             }
         }
-        #expect(msgs == ["0.0 rs0 up 1", "0.0 rs1 up 1", "0.0 vs quorum true sorry false",
+        // A real server is first reported once checked (at 1.0), not at start:
+        // the applier starts from the same assumption, and a respawned checkd
+        // must not undo what the one before it reported.
+        #expect(msgs == ["0.0 vs quorum true sorry false", "1.0 rs0 up 1", "1.0 rs1 up 1",
                          "21.0 rs1 down", "21.0 vs quorum false sorry true",
                          "41.0 rs1 up 1", "41.0 vs quorum true sorry false"])
         let full = sim.engine.fullWireState()
@@ -156,10 +159,15 @@ import ConfigModel
         let verdictsAfter = sim.actions.dropFirst(actionsBefore).compactMap { a -> RealServerHealth? in
             if case .realServer(let h) = a.action { return h }; return nil
         }
-        #expect(verdictsAfter.map { "\($0.virtualServer)/\($0.realServer) \($0.up)" } == ["1/1 true"])
+        // The new real server is reported once checked, the others not at all.
+        #expect(verdictsAfter.isEmpty)
         #expect(!sim.engine.isAlive(virtualServer: 0, realServer: 1))
         sim.run(until: 40)
         #expect(sim.ipvs.dropFirst(ipvsBefore + 1).isEmpty, "no flap after the reload")
+        let checked = sim.actions.dropFirst(actionsBefore).compactMap { a -> String? in
+            if case .realServer(let h) = a.action { return "\(h.virtualServer)/\(h.realServer) \(h.up)" }; return nil
+        }
+        #expect(checked == ["1/1 true"])
     }
 
     @Test func reloadMigratesAChangedCheckerTimingWithoutRestartingIt() {

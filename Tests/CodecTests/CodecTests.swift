@@ -169,3 +169,50 @@ struct SplitMix {
         }
     }
 }
+
+/// Inner, writing itself through the direct path.
+struct DirectInner: Codable, Equatable, CodecDirectEncodable {
+    var name: String
+    var weight: Int32
+    var note: String?
+    var tags: [String] = []
+    var raw: [UInt8] = []
+    var ranges: [ClosedRange<Int>] = []
+    var nested: [Inner] = []
+
+    func encode(to w: CodecWriter) throws {
+        let c = w.keyedContainer(CodingKeys.self)
+        c.encode(name, forKey: .name)
+        c.encode(weight, forKey: .weight)
+        c.encodeIfPresent(note, forKey: .note)
+        try c.encode(tags, forKey: .tags)
+        try c.encode(raw, forKey: .raw)
+        try c.encode(ranges, forKey: .ranges)
+        try c.encode(nested, forKey: .nested)
+    }
+}
+
+@Suite struct CodecDirectPath {
+    @Test func directEncodingWritesWhatEncoderWrites() throws {
+        var rng = SplitMix(seed: 3)
+        for seed in 0..<200 {
+            let base = sample(seed)
+            let v = DirectInner(name: "n\(seed)", weight: Int32(truncatingIfNeeded: rng.next()),
+                                note: seed % 2 == 0 ? nil : "x", tags: (0..<seed % 4).map { "t\($0)" },
+                                raw: (0..<seed % 5).map { UInt8($0) }, ranges: seed % 3 == 0 ? [] : [1...2, 5...9],
+                                nested: base.items)
+            let values = [v, v]
+            #expect(try Codec.encode(values) == Codec.encode(values, directPaths: false), "seed \(seed)")
+            #expect(try Codec.decode([DirectInner].self, from: Codec.encode(values)) == values)
+        }
+    }
+
+    @Test func aBodyLargerThanOneChunkRoundTrips() throws {
+        // Three and a half chunks of strings and containers, lengths patched across chunk edges.
+        let items = (0..<120_000).map { Inner(name: String(repeating: "x", count: $0 % 40), weight: Int32($0), note: nil) }
+        let bytes = try Codec.encode(items)
+        #expect(bytes.count > 3 << 20)
+        #expect(try Codec.decode([Inner].self, from: bytes) == items)
+        #expect(try bytes == Codec.encode(items, directPaths: false))
+    }
+}

@@ -17,6 +17,7 @@ enum IPVSResults {
         "verdicts-down-inhibit-weight", "verdicts-quorum-hysteresis-sorry", "verdicts-alpha-start-and-recovery",
         "reload-keeps-unchanged-services", "hostile-verdicts-refused", "restart-over-stale-table",
         "flush-at-start-and-stop", "stop-with-dont-release-ipvs", "daemon-sandbox", "netlink-typed-errors", "sync-daemon", "sync-daemon-follows-vrrp",
+        "stack-checkd-and-applier", "stack-with-vrrp",
     ]
 
     static var stageRan: Bool { FileManager.default.fileExists(atPath: directory.appendingPathComponent(".stage-started").path) }
@@ -58,6 +59,23 @@ struct IPVSVMTests {
             #expect(ours == reference, "\(name): ours and keepalived's tables differ")
             #expect(ours.allSatisfy { $0.contains { $0.hasPrefix("-a ") || $0.hasPrefix("->") } }, "\(name): a step with no destination at all")
         }
+    }
+
+    /// The whole stack under the supervisor: every step recorded, each with the table it expected.
+    @Test func theStackCaseWentThroughEveryStep() throws {
+        let r = try IPVSResults.json("stack-checkd-and-applier")
+        let steps = (r["ours"] as? [[String]] ?? []).compactMap(\.first)
+        let wanted = ["start: the healthy real servers", "127.0.0.2 stopped: removed", "127.0.0.2 restarted: back",
+                      "127.0.0.3 (inhibit_on_failure) stopped: weight 0", "127.0.0.3 restarted: weight 1",
+                      "127.0.0.4 stopped: quorum lost, sorry server in", "127.0.0.4 restarted: quorum back, sorry server out",
+                      "kill -9 checkd: no flap", "SIGHUP, third virtual server changed"]
+        for w in wanted {
+            let step = steps.first { $0.hasPrefix(w + " (") }
+            #expect(step?.hasSuffix(", ok)") == true, "step '\(w)': \(step ?? "not recorded")")
+        }
+        let details = r["details"] as? [String] ?? []
+        #expect(details.contains { $0.hasPrefix("SIGTERM: keepalived exit 0, 0 rule(s) left") }, "\(details)")
+        #expect(details.contains { $0.contains("kill -9 checkd") && $0.contains(", 0 differing") }, "\(details)")
     }
 
     @Test func benchmarkSmokeFiguresArePrinted() throws {

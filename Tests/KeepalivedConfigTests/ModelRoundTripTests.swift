@@ -5,6 +5,7 @@ import Foundation
 import Testing
 @testable import KeepalivedConfig
 import ConfigModel
+@testable import Codec
 
 @Suite struct ModelRoundTrip {
     func roundTrips(_ text: String, _ name: String) throws {
@@ -14,6 +15,9 @@ import ConfigModel
         #expect(loaded == r.compiled, "\(name): the compiled file does not load back equal")
         #expect(try JSONDump.string(loaded) == JSONDump.string(r.compiled), "\(name): dump --json differs after compiling")
         #expect(try TextDump.render(loaded) == TextDump.render(r.compiled), "\(name): dump differs after compiling")
+        // The fast path (ConfigModel/DirectCoding.swift) writes what Encoder writes.
+        #expect(try Codec.encode(r.compiled) == Codec.encode(r.compiled, directPaths: false),
+                "\(name): the direct encoding differs from the Encodable one")
     }
 
     @Test func everyKeywordConfigurationRoundTrips() throws {

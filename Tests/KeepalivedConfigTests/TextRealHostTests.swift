@@ -64,6 +64,41 @@ import Testing
         #expect(RealHost(online: false).isOnline == false)
     }
 
+    @Test func aFileReadInPiecesReadsAsAWholeOne() throws {
+        // Several pieces (ReaderState.pieceSize) of lines of every length,
+        // CRLF endings, comments, quotes, a line longer than keepalived
+        // reads, and no newline at the end: RealHost hands the file over in
+        // pieces, MemoryHost whole, and the lines must come out the same.
+        var text = ""
+        var n = 0
+        while text.utf8.count < 3 * ReaderState.pieceSize + 1000 {
+            n += 1
+            switch n % 7 {
+            case 0: text += "notify \"/bin/echo \(n) two words\"  # note \(n)\r\n"
+            case 1: text += "priority \(n)\n"
+            case 2: text += String(repeating: "x", count: n % 1500) + "\n"
+            case 3: text += "\n"
+            case 4: text += "  real_server 10.0.\(n % 250).1 \(n % 65000) {\n"
+            case 5: text += "! comment \(n)\n"
+            default: text += "}\n"
+            }
+        }
+        text += "last_line_without_newline 1"
+        try withTree { dir in
+            try text.write(toFile: dir + "/big.conf", atomically: true, encoding: .utf8)
+            let real = Preprocessor(host: host, diagnostics: Diagnostics()).lines(ofFile: dir + "/big.conf")
+            let memory = MemoryHost(files: [:])
+            memory.add("big.conf", text)
+            let whole = Preprocessor(host: memory, diagnostics: Diagnostics()).lines(ofFile: "big.conf")
+            #expect(real.count == whole.count)
+            #expect(real.map(show) == whole.map(show))
+            #expect(real.map(\.text) == whole.map(\.text))
+            #expect(real.map(\.source) == whole.map(\.source))
+            #expect(real.map(\.location.line) == whole.map(\.location.line))
+            #expect(real.map(\.location.column) == whole.map(\.location.column))
+        }
+    }
+
     @Test func aWholeConfigurationIsReadThroughTheRealHost() throws {
         try withTree { dir in
             try "include conf.d/*.conf\ninclude {x,link}.conf\n".write(toFile: dir + "/main.conf", atomically: true, encoding: .utf8)

@@ -145,6 +145,26 @@ struct Drive {
         #expect(d.pids[.vrrpd] == 101)
     }
 
+    @Test func aDaemonMissingWhatItNeedsStaysStoppedWhileTheOthersRun() {
+        for respawn in [true, false] {
+            var p = SupervisionPolicy()
+            p.respawn = respawn
+            var d = Drive(p)
+            d.apply(d.s.start([.vrrpd, .checkd, .ipvsApplier], now: d.clock.now))
+            let applier = d.pids[.ipvsApplier]!
+            d.apply(d.s.exited(.ipvsApplier, pid: applier, status: .exited(DaemonExitStatus.unavailable), now: d.clock.now))
+            #expect(d.sent.contains(.unavailable(.ipvsApplier)))
+            #expect(!d.sent.contains { if case .terminate = $0 { return true }; return false }, "-R: \(!respawn)")
+            // Never respawned, however long the others run.
+            d.run(for: .seconds(300), answering: [.vrrpd, .checkd])
+            #expect(d.sent.filter { $0 == .spawn(.ipvsApplier) }.count == 1)
+            #expect(d.s.runningChildren.map(\.0) == [.vrrpd, .checkd])
+            // A reload starts it again.
+            d.apply(d.s.start([.ipvsApplier], now: d.clock.now))
+            #expect(d.pids[.ipvsApplier] != applier)
+        }
+    }
+
     @Test func deathBySIGSYSIsNamedAsASeccompKill() {
         var d = Drive()
         d.apply(d.s.start([.vrrpd], now: d.clock.now))

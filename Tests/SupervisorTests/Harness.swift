@@ -35,6 +35,31 @@ final class Harness: @unchecked Sendable {
         }
         configPath = dir.file("keepalived.kacf")
         try Harness.writeCompiled(config, to: configPath)
+        if FileManager.default.isExecutableFile(atPath: TestEnvironment.binary("kaconf")) {
+            try Harness.copy(TestEnvironment.binary("kaconf"), to: "\(bin)/kaconf")
+        }
+    }
+
+    /// A harness running a keepalived.conf text (compiled by kaconf) from a
+    /// root-only directory, in a namespace with an eth0 for it to name.
+    convenience init(_ tag: String, text: String) throws {
+        try self.init(tag, config: Fixtures.vrrpOnly())
+        let conf = dir.file("private/keepalived.conf")
+        try FileManager.default.createDirectory(atPath: dir.file("private"), withIntermediateDirectories: true)
+        chmod(dir.file("private"), 0o700)
+        try text.write(toFile: conf, atomically: false, encoding: .utf8)
+        chmod(conf, 0o600)
+        textConfig = conf
+        netns = try Netns("katx")
+        try netns!.sh("ip link add eth0 type veth peer name peer0 && ip link set eth0 up && ip link set peer0 up")
+    }
+
+    var textConfig: String?
+    var netns: Netns?
+
+    func writeText(_ text: String) throws {
+        guard let textConfig else { return }
+        try text.write(toFile: textConfig, atomically: false, encoding: .utf8)
     }
 
     static func copy(_ from: String, to: String) throws {
@@ -43,12 +68,9 @@ final class Harness: @unchecked Sendable {
         chmod(to, 0o755)
     }
 
-    /// The compiled file layout kaconf writes: "KACF", u32 LE format version, Codec document.
+    /// The compiled file, as `kaconf compile` writes it.
     static func writeCompiled(_ c: CompiledConfig, to path: String) throws {
-        var bytes = CompiledConfig.magic
-        for shift in stride(from: 0, to: 32, by: 8) { bytes.append(UInt8(truncatingIfNeeded: CompiledConfig.formatVersion >> UInt32(shift))) }
-        bytes += try Codec.encode(c)
-        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        try Data(try c.serialized()).write(to: URL(fileURLWithPath: path))
     }
 
     var pidFile: String { dir.file("keepalived.pid") }
@@ -57,9 +79,10 @@ final class Harness: @unchecked Sendable {
 
     /// Starts the supervisor in the foreground, logging to the console (our log file).
     func start(_ extra: [String] = [], watchdog: Double = 1) throws {
-        let argv = ["\(bin)/keepalived", "-n", "-l", "-G", "-D", "-f", configPath, "-p", pidFile, "-r", vrrpPidFile,
+        let ns = netns.map { ["-s", $0.name] } ?? []
+        let argv = ["\(bin)/keepalived", "-n", "-l", "-G", "-D", "-f", textConfig ?? configPath, "-p", pidFile, "-r", vrrpPidFile,
                     "-c", checkersPidFile, "--watchdog-period", "\(watchdog)",
-                    "--policy-dir", TestEnvironment.packageRoot.appendingPathComponent("policies").path] + extra
+                    "--policy-dir", TestEnvironment.packageRoot.appendingPathComponent("policies").path] + ns + extra
         process = try Spawned(argv, outputFile: dir.file("keepalived.log"))
     }
 
@@ -123,6 +146,7 @@ final class Harness: @unchecked Sendable {
     func stop() {
         process?.stop(grace: 15)
         for (_, p) in alone { p.stop(grace: 5) }
+        netns?.remove()
         // KA_KEEP_TEST_DIRS=1 keeps the directories (logs, events) for a look.
         if ProcessInfo.processInfo.environment["KA_KEEP_TEST_DIRS"] == nil { dir.remove() }
     }

@@ -85,3 +85,70 @@ extension RunsProcesses {
     }
 }
 }
+
+/// The real daemons, as they land: started by the real supervisor from the
+/// build directory, each with a configuration that needs only it, in a
+/// namespace of its own with an eth0.
+extension RunsProcesses {
+@Suite(needsRoot) struct SandboxedRealDaemons {
+    static func installed(_ name: String) -> Bool { FileManager.default.isExecutableFile(atPath: TestEnvironment.binary(name)) }
+
+    static func vrrpConfig() -> CompiledConfig {
+        var c = CompiledConfig()
+        var vi = VRRPInstance(name: "VI_SANDBOX")
+        vi.interface = "eth0"
+        vi.virtualRouterId = 77
+        vi.priority = 100
+        vi.virtualIpaddress = [AddressEntry(prefix: IPPrefix(address: .v4(IPv4Address(10, 77, 0, 100)), length: 24))]
+        c.config.vrrpInstances = [vi]
+        return c
+    }
+
+    @Test(.enabled(if: installed("checkd"), "checkd is not built"))
+    func checkdUnderTheSupervisorShowsExactlyItsCapabilitiesNoNewPrivsAndSeccomp() throws {
+        // The real checkd, with ka-testchild standing in for ipvs-applier: this
+        // host has no IPVS, and the real applier exits without it (its sandbox
+        // is checked inside the IPVS VM by its own suite).
+        var c = CompiledConfig()
+        var vs = VirtualServer(address: .ip(.v4(IPv4Address(127, 0, 0, 1)), port: 8080))
+        vs.delayLoop = .seconds(60)
+        var rs = RealServer(address: .v4(IPv4Address(127, 0, 0, 2)))
+        rs.port = 8080
+        vs.realServers = [rs]
+        c.config.virtualServers = [vs]
+        let h = try Harness("sb-checkd", config: c)
+        defer { h.stop() }
+        try Harness.copy(TestEnvironment.binary("checkd"), to: "\(h.bin)/checkd")
+        try h.start(["-C"])
+        #expect(h.waitForLog(timeout: 15, "checkd runs configuration generation 1"), "\(h.log)")
+        guard let pid = Int32((try? String(contentsOfFile: h.checkersPidFile, encoding: .utf8))?
+            .trimmingCharacters(in: .whitespacesAndNewlines) ?? "") else { Issue.record("no checkd pid"); return }
+        SandboxedPrograms().check(pid, as: "checkd")
+    }
+
+    @Test(.enabled(if: installed("vrrpd"), "vrrpd is not built"))
+    func vrrpdUnderTheSupervisorShowsExactlyItsCapabilitiesNoNewPrivsAndSeccomp() throws {
+        let ns = try Netns("kasb")
+        defer { ns.remove() }
+        try ns.sh("ip link add eth0 type veth peer name peer0 && ip link set eth0 up && ip link set peer0 up && ip addr add 10.77.0.1/24 dev eth0")
+        let dir = try TempDirectory("ka-sb-vrrpd")
+        defer { dir.remove() }
+        let conf = dir.file("vrrp.kacf")
+        try Harness.writeCompiled(Self.vrrpConfig(), to: conf)
+        let p = try ns.spawn([TestEnvironment.binary("keepalived"), "-n", "-l", "-G", "-P", "-f", conf,
+                              "-p", dir.file("k.pid"), "-r", dir.file("vrrp.pid"), "-c", dir.file("c.pid"),
+                              "--policy-dir", TestEnvironment.packageRoot.appendingPathComponent("policies").path],
+                             outputFile: dir.file("log"))
+        defer { p.stop(grace: 10) }
+        #expect(waitUntil(timeout: 15) { p.output.contains("vrrpd runs configuration generation 1") }, "\(p.output)")
+        let vrrpPid = Int32((try? String(contentsOfFile: dir.file("vrrp.pid"), encoding: .utf8))?
+            .trimmingCharacters(in: .whitespacesAndNewlines) ?? "") ?? 0
+        #expect(vrrpPid > 0)
+        SandboxedPrograms().check(vrrpPid, as: "vrrpd")
+        // The supervisor itself is the ip-netns-exec's child: its pid file says which.
+        let kPid = Int32((try? String(contentsOfFile: dir.file("k.pid"), encoding: .utf8))?
+            .trimmingCharacters(in: .whitespacesAndNewlines) ?? "") ?? 0
+        SandboxedPrograms().check(kPid, as: "keepalived")
+    }
+}
+}

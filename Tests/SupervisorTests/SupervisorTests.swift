@@ -257,3 +257,71 @@ extension RunsProcesses {
     }
 }
 }
+
+extension RunsProcesses {
+@Suite(needsRoot) struct SupervisorNamespace {
+    @Test func dashSRunsTheSupervisorAndItsDaemonsInTheNamedNetworkNamespace() throws {
+        let ns = try Netns("kans")
+        defer { ns.remove() }
+        let h = try Harness("netns", config: Fixtures.vrrpOnly())
+        defer { h.stop() }
+        try h.start(["-s", ns.name])
+        #expect(h.waitForEvent("vrrpd") { $0.contains(" applied 1 ") } != nil)
+        let want = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/ns/net")
+        let nsIno = try FileManager.default.attributesOfItem(atPath: "/run/netns/\(ns.name)")[.systemFileNumber] as? UInt64
+        for pid in [h.process!.pid, h.pid("vrrpd") ?? 0] {
+            let link = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/ns/net")
+            #expect(link != want, "pid \(pid) stayed in the test's namespace")
+            #expect(link == "net:[\(nsIno ?? 0)]", "pid \(pid): \(link)")
+        }
+    }
+}
+}
+
+extension RunsProcesses {
+@Suite(needsRoot) struct SupervisorOwnScripts {
+    @Test func startupScriptRunsBeforeTheDaemonsAndShutdownScriptAfterThem() throws {
+        let d = try TempDirectory("ka-own")
+        defer { d.remove() }
+        chmod(d.path, 0o777)
+        var c = Fixtures.vrrpOnly()
+        c.config.global.startupScript = Fixtures.script(10, ["/bin/sh", "-c", "echo startup >> \(d.file("order"))"], user: "nobody")
+        c.config.global.shutdownScript = Fixtures.script(11, ["/bin/sh", "-c", "echo shutdown >> \(d.file("order"))"], user: "nobody")
+        c.scripts = [c.config.global.startupScript!, c.config.global.shutdownScript!]
+        let h = try Harness("own-scripts", config: c)
+        defer { h.stop() }
+        try h.start()
+        #expect(h.waitForEvent("vrrpd") { $0.contains(" applied 1 ") } != nil)
+        #expect((try? String(contentsOfFile: d.file("order"), encoding: .utf8)) == "startup\n")
+        #expect(h.log.range(of: "startup_script exited with status 0")!.lowerBound < h.log.range(of: "Starting vrrpd child process")!.lowerBound)
+        kill(h.process!.pid, SIGTERM)
+        #expect(waitUntil(timeout: 15) { !(h.process?.isRunning ?? false) })
+        #expect((try? String(contentsOfFile: d.file("order"), encoding: .utf8)) == "startup\nshutdown\n")
+        #expect(h.log.range(of: "vrrpd (pid")!.lowerBound < h.log.range(of: "running shutdown_script")!.lowerBound)
+    }
+}
+}
+
+extension RunsProcesses {
+@Suite(needsRoot) struct SupervisorInTheBackground {
+    @Test func withoutDashNItForksAwayAndItsPidFileNamesTheRunningSupervisor() throws {
+        let h = try Harness("fork", config: Fixtures.vrrpOnly())
+        defer { h.stop() }
+        let r = try run(["\(h.bin)/keepalived", "-G", "-f", h.configPath, "-p", h.pidFile, "-r", h.vrrpPidFile,
+                         "-c", h.checkersPidFile, "--policy-dir", TestEnvironment.packageRoot.appendingPathComponent("policies").path],
+                        timeout: 20)
+        #expect(r.status == 0)
+        #expect(h.waitForEvent("vrrpd") { $0.contains(" applied 1 ") } != nil)
+        let pid = Int32((try? String(contentsOfFile: h.pidFile, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "") ?? 0
+        #expect(pid > 0)
+        let comm = (try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8)) ?? ""
+        #expect(comm.hasPrefix("keepalived"))
+        // A second one refuses to start beside it.
+        let second = try run(["\(h.bin)/keepalived", "-n", "-l", "-G", "-f", h.configPath, "-p", h.pidFile], timeout: 20)
+        #expect(second.stderr.contains("daemon is already running (pid \(pid)"))
+        kill(pid, SIGTERM)
+        #expect(waitUntil(timeout: 15) { kill(pid, 0) != 0 })
+        #expect(!FileManager.default.fileExists(atPath: h.pidFile))
+    }
+}
+}

@@ -45,51 +45,15 @@ public struct RunResult: Sendable {
     public var stdoutBytes: Data
 }
 
-/// Children inherit the spawning thread's signal mask, and the test runner's
-/// threads block some signals: unblock the ones tests send, so `stop()`'s
-/// SIGTERM reaches the child at once.
-func unblockTestSignals() {
-    var set = sigset_t()
-    sigemptyset(&set)
-    for s in [SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2, SIGQUIT, SIGALRM, SIGCHLD] { sigaddset(&set, s) }
-    pthread_sigmask(SIG_UNBLOCK, &set, nil)
-}
-
 /// Runs a program to completion (killing it after `timeout` seconds) and captures its output.
 @discardableResult
 public func run(_ argv: [String], stdin: Data? = nil, environment: [String: String]? = nil,
                 directory: String? = nil, timeout: Double = 60) throws -> RunResult {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: argv[0].hasPrefix("/") ? argv[0] : try which(argv[0]))
-    p.arguments = Array(argv.dropFirst())
-    if let environment { p.environment = environment }
-    if let directory { p.currentDirectoryURL = URL(fileURLWithPath: directory) }
-    let out = Pipe(), err = Pipe(), inp = Pipe()
-    p.standardOutput = out
-    p.standardError = err
-    p.standardInput = stdin == nil ? FileHandle.nullDevice : inp
-    unblockTestSignals()
-    try p.run()
-    if let stdin {
-        inp.fileHandleForWriting.write(stdin)
-        try? inp.fileHandleForWriting.close()
-    }
-    // Drain both pipes concurrently so a chatty child never blocks.
-    nonisolated(unsafe) var outData = Data(), errData = Data()
-    let group = DispatchGroup()
-    group.enter()
-    DispatchQueue.global().async { outData = out.fileHandleForReading.readDataToEndOfFile(); group.leave() }
-    group.enter()
-    DispatchQueue.global().async { errData = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
-    let deadline = DispatchTime.now() + timeout
-    if group.wait(timeout: deadline) == .timedOut {
-        kill(p.processIdentifier, SIGKILL)
-        group.wait()
-    }
-    p.waitUntilExit()
-    return RunResult(status: p.terminationStatus, signaled: p.terminationReason == .uncaughtSignal,
-                     stdout: String(decoding: outData, as: UTF8.self),
-                     stderr: String(decoding: errData, as: UTF8.self), stdoutBytes: outData)
+    let (child, out, err) = try runChild(argv, stdin: stdin, environment: environment,
+                                         directory: directory, timeout: timeout)
+    return RunResult(status: child.terminationStatus, signaled: child.terminationReason == .uncaughtSignal,
+                     stdout: String(decoding: out, as: UTF8.self),
+                     stderr: String(decoding: err, as: UTF8.self), stdoutBytes: out)
 }
 
 /// Runs a shell command line; throws when it fails.
@@ -137,25 +101,22 @@ public final class TempDirectory: @unchecked Sendable {
     public func remove() { try? FileManager.default.removeItem(atPath: path) }
 }
 
-/// A process started in the background; stopped by `stop()` (only this PID).
+/// A process started in the background, its stdout and stderr going to
+/// `outputFile`; stopped by `stop()` (only this PID).
 public final class Spawned: @unchecked Sendable {
-    public let process: Process
+    public let process: ChildProcess
     public let outputFile: String
     public var pid: Int32 { process.processIdentifier }
 
     public init(_ argv: [String], environment: [String: String]? = nil, outputFile: String) throws {
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: argv[0].hasPrefix("/") ? argv[0] : try which(argv[0]))
-        process.arguments = Array(argv.dropFirst())
-        if let environment { process.environment = environment }
-        _ = FileManager.default.createFile(atPath: outputFile, contents: nil)
-        let h = FileHandle(forWritingAtPath: outputFile)!
-        process.standardOutput = h
-        process.standardError = h
-        process.standardInput = FileHandle.nullDevice
+        let fd = open(outputFile, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw TestFailure("open \(outputFile): \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        let null = open("/dev/null", O_RDONLY | O_CLOEXEC)
+        defer { close(null) }
+        process = try ChildProcess.spawn(argv, environment: environment, directory: nil,
+                                         stdin: null, stdout: fd, stderr: fd)
         self.outputFile = outputFile
-        unblockTestSignals()
-        try process.run()
     }
 
     public var output: String { (try? String(contentsOfFile: outputFile, encoding: .utf8)) ?? "" }
@@ -168,7 +129,7 @@ public final class Spawned: @unchecked Sendable {
         guard process.isRunning else { return }
         kill(pid, SIGTERM)
         let end = Date().addingTimeInterval(grace)
-        while process.isRunning && Date() < end { usleep(20_000) }
+        while process.isRunning && Date() < end { usleep(10_000) }
         if process.isRunning { kill(pid, SIGKILL) }
         process.waitUntilExit()
     }

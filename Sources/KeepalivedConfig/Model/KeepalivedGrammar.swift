@@ -5,12 +5,13 @@
 import ConfigModel
 
 public struct KeepalivedGrammar: Grammar {
-    let shapes: [SectionPath: [String: KeywordShape]]
+    /// Section path -> keyword -> shape (looked up on every line: KeywordTable.swift).
+    let shapes: KeywordTable<KeywordTable<KeywordShape>>
     let sortedKeywords: [SectionPath: [String]]
     let sectionsByKeyword: [String: [SectionPath]]
 
     public init() {
-        var s: [SectionPath: [String: KeywordShape]] = [:]
+        var s: [SectionPath: KeywordTable<KeywordShape>] = [:]
         func add<M>(_ section: Section<M>) { s[section.path] = section.shapes }
         add(TopLevelKeywords.section)
         add(GlobalKeywords.section)
@@ -40,11 +41,11 @@ public struct KeepalivedGrammar: Grammar {
         add(TrackingKeywords.bfdInstance)
         add(TrackingKeywords.trackFileSection)
         add(TrackingKeywords.vrrpTrackFileSection)
-        shapes = s
-        sortedKeywords = s.mapValues { $0.keys.sorted() }
+        shapes = KeywordTable(s.map { ($0.key.path, $0.value) })
+        sortedKeywords = s.mapValues { $0.allKeys.sorted() }
         var by: [String: [SectionPath]] = [:]
         for (section, table) in s {
-            for k in table.keys { by[k, default: []].append(section) }
+            for k in table.allKeys { by[k, default: []].append(section) }
         }
         sectionsByKeyword = by.mapValues { $0.sorted { $0.path < $1.path } }
     }
@@ -52,7 +53,12 @@ public struct KeepalivedGrammar: Grammar {
     public static let shared = KeepalivedGrammar()
 
     public func shape(of keyword: String, in section: SectionPath) -> KeywordShape? {
-        shapes[section]?[keyword]
+        shapes[section.path]?[keyword]
+    }
+
+    public func shapes(in section: SectionPath) -> SectionShapes {
+        let table = shapes[section.path]
+        return SectionShapes { keyword in table?[keyword] }
     }
 
     public func keywords(in section: SectionPath) -> [String] {
@@ -65,5 +71,5 @@ public struct KeepalivedGrammar: Grammar {
     }
 
     /// Every section the grammar knows.
-    public var sections: [SectionPath] { shapes.keys.sorted { $0.path < $1.path } }
+    public var sections: [SectionPath] { shapes.allKeys.sorted().map(SectionPath.init) }
 }

@@ -27,25 +27,29 @@ struct Keyword<M> {
 /// key paths and constants, so sharing them between threads is safe.
 struct Section<M>: @unchecked Sendable {
     let path: SectionPath
-    let table: [String: Keyword<M>]
+    let table: KeywordTable<Keyword<M>>
 
     init(_ path: String, _ keywords: [Keyword<M>]) {
         self.path = SectionPath(path)
-        var t: [String: Keyword<M>] = [:]
-        for k in keywords { t[k.name] = k }
-        table = t
+        table = KeywordTable(keywords.map { ($0.name, $0) })
     }
 
-    var shapes: [String: KeywordShape] { table.mapValues(\.shape) }
+    var shapes: KeywordTable<KeywordShape> { table.mapValues(\.shape) }
 
     /// Applies every line of a keyword block to `m`. Unknown keywords were
     /// reported (and skipped) by the block parser; they are skipped here too.
     func apply(_ nodes: [ConfigNode], to m: inout M, _ b: ModelBuilder) {
-        for node in nodes {
-            guard let k = table[node.keyword.text] else { continue }
-            if let d = k.deprecation { b.warning(d, at: node.keyword, node) }
-            k.apply(&m, node, b)
+        // Through the buffer: each node is borrowed, not copied.
+        nodes.withUnsafeBufferPointer { nodes in
+            for i in nodes.indices { apply(nodes[i], to: &m, b) }
         }
+    }
+
+    /// Applies one keyword line (or block) to `m`.
+    func apply(_ node: borrowing ConfigNode, to m: inout M, _ b: ModelBuilder) {
+        guard let k = table[node.line.tokens[0].text] else { return }
+        if let d = k.deprecation { b.warning(d, at: node.keyword, node) }
+        k.apply(&m, node, b)
     }
 }
 

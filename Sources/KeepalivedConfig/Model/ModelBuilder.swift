@@ -144,14 +144,20 @@ public final class ModelBuilder {
     }
 
     /// Adds one top-level node (the block parser can hand them over one by one).
-    public func add(_ node: ConfigNode) {
+    public func add(_ node: consuming ConfigNode) {
         topLevelSequence += 1
         if case .values = node.body { origins.topLevel[node.keyword.text] = Spot(node.keyword) }
-        TopLevelKeywords.section.apply([node], to: &config, self)
+        TopLevelKeywords.section.apply(node, to: &config, self)
     }
 
     /// The model built so far.
     public var configuration: KeepalivedConfiguration { config }
+
+    /// The model, leaving the builder empty (so the caller holds the only copy).
+    func takeConfiguration() -> KeepalivedConfiguration {
+        defer { config = KeepalivedConfiguration() }
+        return config
+    }
 
     /// Runs the checks that need the whole configuration, then (when `host`
     /// is online) the host checks.
@@ -198,7 +204,7 @@ public final class ModelBuilder {
         case .values(let lines): return lines.filter { !$0.tokens.isEmpty }
         case .none, .block:
             guard !n.arguments.isEmpty else { return [] }
-            return [LogicalLine(tokens: n.arguments, text: n.line.text, source: n.line.source, location: n.arguments[0].location)]
+            return [LogicalLine(tokens: Array(n.arguments), text: n.line.text, source: n.line.source, location: n.arguments[0].location)]
         }
     }
 

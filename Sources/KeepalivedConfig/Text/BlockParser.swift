@@ -24,7 +24,7 @@ public final class BlockParser {
 
     /// With `onTopLevel`, each top-level node is handed over as soon as it
     /// is complete instead of being kept for `finish()`.
-    public init(grammar: any Grammar, diagnostics: Diagnostics, onTopLevel: ((ConfigNode) -> Void)? = nil) {
+    public init(grammar: any Grammar, diagnostics: Diagnostics, onTopLevel: ((consuming ConfigNode) -> Void)? = nil) {
         state = ParserState(grammar: grammar, diagnostics: diagnostics, onTopLevel: onTopLevel)
     }
 
@@ -35,7 +35,7 @@ public final class BlockParser {
         return p.finish()
     }
 
-    public func consume(_ line: LogicalLine) { state.consume(line) }
+    public func consume(_ line: consuming LogicalLine) { state.consume(line) }
 
     /// Ends the input: reports what is still open and returns the top-level
     /// nodes (none when they were handed to `onTopLevel`).
@@ -48,10 +48,12 @@ struct ParserState {
 
     private let grammar: any Grammar
     private let diagnostics: Diagnostics
-    private let onTopLevel: ((ConfigNode) -> Void)?
+    private let onTopLevel: ((consuming ConfigNode) -> Void)?
 
     private struct Frame {
         var section: SectionPath
+        /// The section's keywords, looked up once for the block.
+        var shapes: SectionShapes
         var opener: LogicalLine?
         var isValues: Bool
         var children: [ConfigNode] = []
@@ -65,19 +67,23 @@ struct ParserState {
         case unknown
     }
 
-    private var stack: [Frame] = [Frame(section: .top, opener: nil, isValues: false)]
+    private var stack: [Frame]
     private var pending: Pending?
     /// How deep inside a skipped block we are (0: not skipping).
     private var skipping = 0
     private var skipOpener: LogicalLine?
 
-    init(grammar: any Grammar, diagnostics: Diagnostics, onTopLevel: ((ConfigNode) -> Void)?) {
+    init(grammar: any Grammar, diagnostics: Diagnostics, onTopLevel: ((consuming ConfigNode) -> Void)?) {
         self.grammar = grammar
         self.diagnostics = diagnostics
         self.onTopLevel = onTopLevel
+        stack = [Frame(section: .top, shapes: grammar.shapes(in: .top), opener: nil, isValues: false)]
     }
 
-    mutating func consume(_ line: LogicalLine) {
+    // Lines and nodes are taken over (consuming) all the way from the reader
+    // to the builder: copying them cost a retain and a release per counted
+    // field at every step.
+    mutating func consume(_ line: consuming LogicalLine) {
         let tokens = line.tokens
         guard let first = tokens.first else { return }
         let isClose = tokens.count == 1 && first.isCloseBrace
@@ -107,7 +113,7 @@ struct ParserState {
                 missingOpenBrace(l)
                 push(l, section: stack[stack.count - 1].section, values: true)
             case .plainOrValues(let l):
-                add(ConfigNode(keyword: l.tokens[0], arguments: Array(l.tokens.dropFirst()), body: .none, line: l))
+                add(ConfigNode(line: l, body: .none))
             case .unknown:
                 break
             }
@@ -137,19 +143,20 @@ struct ParserState {
         }
 
         let section = stack[top].section
-        guard let shape = grammar.shape(of: first.text, in: section) else {
+        guard let shape = stack[top].shapes.shape(of: first.text) else {
             unknownKeyword(first, in: section, line: line, opensBlock: opens)
             if opens { startSkipping(line) } else { pending = .unknown }
             return
         }
-        let arguments = Array(tokens[1..<(opens ? tokens.count - 1 : tokens.count)])
         switch shape {
         case .plain:
-            add(ConfigNode(keyword: first, arguments: arguments, body: .none, line: line))
-            if opens {
-                structural("'\(first.text)' does not open a block - skipping the block", at: tokens[tokens.count - 1], line: line)
-                startSkipping(line)
+            guard opens else {
+                add(ConfigNode(line: line, body: .none))
+                return
             }
+            add(ConfigNode(line: copy line, body: .none))
+            structural("'\(first.text)' does not open a block - skipping the block", at: tokens[tokens.count - 1], line: line)
+            startSkipping(line)
         case .block(let s):
             if opens { push(line, section: s, values: false) } else { pending = .block(line, s) }
         case .valueBlock:
@@ -170,7 +177,7 @@ struct ParserState {
                 missingOpenBrace(l)
                 push(l, section: .top, values: true)
             case .plainOrValues(let l):
-                add(ConfigNode(keyword: l.tokens[0], arguments: Array(l.tokens.dropFirst()), body: .none, line: l))
+                add(ConfigNode(line: l, body: .none))
             case .unknown:
                 break
             }
@@ -199,14 +206,15 @@ struct ParserState {
 
     // MARK: Structure
 
-    private mutating func push(_ line: LogicalLine, section: SectionPath, values: Bool) {
+    private mutating func push(_ line: consuming LogicalLine, section: SectionPath, values: Bool) {
         if stack.count > BlockParser.maxDepth {
             structural("blocks are nested more than \(BlockParser.maxDepth) deep - skipping this one",
                        at: line.tokens[0], line: line)
             startSkipping(line)
             return
         }
-        stack.append(Frame(section: section, opener: line, isValues: values))
+        let shapes = section == stack[stack.count - 1].section ? stack[stack.count - 1].shapes : grammar.shapes(in: section)
+        stack.append(Frame(section: section, shapes: shapes, opener: line, isValues: values))
     }
 
     private mutating func close(_ line: LogicalLine) {
@@ -221,13 +229,10 @@ struct ParserState {
     private mutating func closeTop() {
         let f = stack.removeLast()
         guard let opener = f.opener else { return }
-        var args = Array(opener.tokens.dropFirst())
-        if let last = args.last, last.isOpenBrace { args.removeLast() }
-        add(ConfigNode(keyword: opener.tokens[0], arguments: args,
-                       body: f.isValues ? .values(f.values) : .block(f.children), line: opener))
+        add(ConfigNode(line: opener, body: f.isValues ? .values(f.values) : .block(f.children)))
     }
 
-    private mutating func add(_ node: ConfigNode) {
+    private mutating func add(_ node: consuming ConfigNode) {
         if stack.count == 1, let onTopLevel {
             onTopLevel(node)
         } else {
@@ -235,7 +240,7 @@ struct ParserState {
         }
     }
 
-    private mutating func startSkipping(_ line: LogicalLine) {
+    private mutating func startSkipping(_ line: consuming LogicalLine) {
         skipping = 1
         skipOpener = line
     }

@@ -18,7 +18,7 @@ public enum ConfigText {
 
     public static func parse(file path: String, host: Host, grammar: any Grammar, diagnostics: Diagnostics,
                              options: PreprocessorOptions = PreprocessorOptions(),
-                             each: @escaping (ConfigNode) -> Void) {
+                             each: @escaping (consuming ConfigNode) -> Void) {
         let parser = BlockParser(grammar: grammar, diagnostics: diagnostics, onTopLevel: each)
         Preprocessor(host: host, diagnostics: diagnostics, options: options).run(file: path) { parser.consume($0) }
         _ = parser.finish()

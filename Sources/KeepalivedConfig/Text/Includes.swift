@@ -174,11 +174,10 @@ extension ReaderState {
                         notes: ["each file may be included once along a chain of includes"])
                 continue
             }
-            guard let bytes = host.readFile(path) else {
+            guard read(file: path, includedFrom: [site] + here.includedFrom) else {
                 problem("included file '\(path)' cannot be read", unusable: checks.contains(.read))
                 continue
             }
-            read(bytes, path: path, includedFrom: [site] + here.includedFrom)
         }
         current = here
     }

@@ -52,7 +52,7 @@ public final class Preprocessor {
     public var configID: String { state.definitions.configID.string }
 
     /// Reads `path` and everything it includes, handing each logical line to `emit`.
-    public func run(file path: String, emit: @escaping (LogicalLine) -> Void) {
+    public func run(file path: String, emit: @escaping (consuming LogicalLine) -> Void) {
         state.run(file: path, emit: emit)
     }
 
@@ -87,7 +87,9 @@ struct ReaderState {
     var totalBytes = 0
     var errorCount = 0
     var aborted = false
-    var sink: (LogicalLine) -> Void = { _ in }
+    /// Takes each line over (consuming: a line moves on to the parser, not
+    /// copied then released).
+    var sink: (consuming LogicalLine) -> Void = { _ in }
 
     /// The physical line being processed.
     var current = PhysicalLine(context: FileContext.interned(file: "", includedFrom: []), number: 0,
@@ -112,15 +114,14 @@ struct ReaderState {
         if options.checkAllIncludes { includeCheck = .all }
     }
 
-    mutating func run(file path: String, emit: @escaping (LogicalLine) -> Void) {
+    mutating func run(file path: String, emit: @escaping (consuming LogicalLine) -> Void) {
         sink = emit
         defer { sink = { _ in } }
-        guard let bytes = host.readFile(path) else {
+        guard read(file: path, includedFrom: []) else {
             diagnostics.report(Diagnostic(.fatal, "cannot read configuration file '\(path)'",
                                           notes: ["check that it exists and is readable"]))
             return
         }
-        read(bytes, path: path, includedFrom: [])
         if let def = pendingDefinition {
             definitions.define(def.name, def.value)
             pendingDefinition = nil
@@ -134,8 +135,13 @@ struct ReaderState {
         var directory: String
         var realPath: String
         var includedFrom: [IncludeSite]
-        var bytes: SharedBytes
     }
+
+    /// How much of a file is read at a time. A large configuration is read
+    /// in pieces, each released once the lines made from it are parsed:
+    /// holding a 19 MB file whole while its model was built was a quarter
+    /// of the compiler's peak memory.
+    static let pieceSize = 1 << 18
 
     /// The physical line being processed. `bytes` is unowned: `read` keeps
     /// the file's bytes alive while its lines are processed, and lines made
@@ -158,17 +164,17 @@ struct ReaderState {
         }
     }
 
-    mutating func read(_ bytes: [UInt8], path: String, includedFrom: [IncludeSite]) {
-        totalBytes += bytes.count
+    /// Reads the file at `path` line by line; false when it cannot be read.
+    mutating func read(file path: String, includedFrom: [IncludeSite]) -> Bool {
+        guard let file = host.openFile(path) else { return false }
+        totalBytes += file.size
         if totalBytes > options.maxTotalBytes {
             tooLarge(path)
-            return
+            return true
         }
         let real = host.realPath(path) ?? path
         var directory = PathText.directory(of: path)
-        let shared = SharedBytes(bytes)
-        frames.append(FileFrame(path: path, directory: directory, realPath: real,
-                                includedFrom: includedFrom, bytes: shared))
+        frames.append(FileFrame(path: path, directory: directory, realPath: real, includedFrom: includedFrom))
         let savedCheck = includeCheck
         let savedPWD = definitions.currentDirectory
         if directory.isEmpty { directory = "." }
@@ -181,11 +187,46 @@ struct ReaderState {
         }
 
         let context = FileContext.interned(file: path, includedFrom: includedFrom)
+        var number: Int32 = 0
+        // Each piece: the line left incomplete by the last one, then what
+        // follows; its lines up to the last newline are read now, the rest
+        // starts the next piece.
+        var piece: [UInt8] = []
+        var read = 0
+        while !aborted {
+            guard let n = file.read(into: &piece, maxBytes: ReaderState.pieceSize) else { return false }
+            // A file that reads longer than its size said (a pipe says 0)
+            // counts what it really holds.
+            read += n
+            if read > file.size {
+                totalBytes += read - max(file.size, read - n)
+                if totalBytes > options.maxTotalBytes {
+                    tooLarge(path)
+                    return true
+                }
+            }
+            let atEnd = n == 0
+            var complete = piece.count
+            if !atEnd {
+                guard let lastLF = piece.lastIndex(of: ASCII.lf) else { continue }
+                complete = lastLF + 1
+            }
+            let rest = Array(piece[complete...])
+            piece.removeLast(piece.count - complete)
+            readLines(SharedBytes(piece), context: context, number: &number)
+            if atEnd { break }
+            piece = rest
+        }
+        return true
+    }
+
+    /// Reads the lines of `shared`: whole lines, the last perhaps without
+    /// its newline (at the end of the file).
+    mutating func readLines(_ shared: SharedBytes, context: FileContext, number: inout Int32) {
         let table = ByteClass.table
         withExtendedLifetime(shared) { shared.bytes.withUnsafeBufferPointer { buf in
             let n = buf.count
             var lineStart = 0
-            var number: Int32 = 0
             while lineStart < n && !aborted {
                 number += 1
                 var i = n
