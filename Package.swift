@@ -126,6 +126,9 @@ let package = Package(
         ]),
 
         // MARK: Test programs (built with the tests, never installed)
+        // Counts the heap allocations of vrrpd's per-packet paths (scripts/bench.d/vrrp.sh, release).
+        .target(name: "CAllocationCounter"),
+        .executableTarget(name: "vrrp-alloc-probe", dependencies: ["CAllocationCounter", "VRRP", "VRRPIO", "Reactor", "Posix", "ConfigModel"]),
         // Runs every IPVS case inside the IPVS guest (scripts/test.d/30-ipvs-vm.sh).
         .executableTarget(name: "ipvs-vm-suite", dependencies: ["IPVS", "IPVSNetlink", "ConfigModel", "Codec", "Wire", "Posix", "TestSupport"]),
         // Static Swift runtime: genhash is started once per digest, and the shared

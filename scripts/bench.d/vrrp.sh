@@ -2,7 +2,7 @@
 # VRRP benchmark: vrrpd against Debian's keepalived 2.2.7 in the same run,
 # on the same bridged namespaces. Figures are printed, never asserted.
 #
-#   scripts/bench.d/vrrp.sh           release build; failover 5x per case; cost over 20 s
+#   scripts/bench.d/vrrp.sh           release build; per-packet allocations; failover 5x per case; cost over 20 s
 #   scripts/bench.d/vrrp.sh --smoke   debug build; one failover per v3 case; cost over 3 s
 #   scripts/bench.d/vrrp.sh --only cost --counts 200 --impls vrrpd --seconds 60
 #                                     one part (options passed to vrrp-bench.py)
@@ -43,7 +43,12 @@ if [ "$smoke" -eq 1 ]; then
 else
   swift build -c release --product vrrpd 2>&1 | tail -n 1
   swift build -c release --product kaconf 2>&1 | tail -n 1
+  swift build -c release --product vrrp-alloc-probe 2>&1 | tail -n 1
   bin=$(swift build -c release --show-bin-path)
+  # Heap allocations per packet on the send and receive paths (release only:
+  # a debug build allocates where the optimiser would not).
+  echo "== VRRP per-packet heap allocations (release)"
+  "$bin/vrrp-alloc-probe" || echo "(some per-packet path allocates)"
 fi
 work="$PWD/bench-out/vrrp"
 rm -rf "$work"
