@@ -48,12 +48,20 @@ let package = Package(
         .target(name: "Sandbox", dependencies: ["Posix", "CShim", "CCap", "CSeccomp"]),
         // The supervisor's decisions, as pure code on an injected clock.
         .target(name: "Supervision", dependencies: ["Wire", "Reactor", "Posix", "ConfigModel"]),
-        // What every program shares: logging, pid files, profiles, scripts, links.
-        .target(name: "DaemonSupport", dependencies: [
+        // What every program shares: logging, pid files, profiles, scripts, links,
+        // peer sockets, configuration sources. No argument-parser (see CommandLineOptions).
+        .target(name: "DaemonCore", dependencies: [
             "Posix", "Wire", "Reactor", "Sandbox", "ConfigModel", "CShim",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        // DaemonCore (re-exported), plus the argument-parser options and Daemon.start.
+        .target(name: "DaemonSupport", dependencies: [
+            "DaemonCore", "Posix", "Wire", "Reactor", "Sandbox", "ConfigModel", "CShim",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+        // argument-parser's syntax, help and errors without its Foundation: for programs that start small.
+        .target(name: "CommandLineOptions"),
 
         // MARK: IPVS: desired state, admission, diff (pure)
         .target(name: "IPVS", dependencies: ["ConfigModel"]),
@@ -62,8 +70,10 @@ let package = Package(
         .target(name: "CheckerIO", dependencies: ["Checkers", "ConfigModel", "Reactor", "Posix", "CShim"]),
         // MARK: VRRP (pure protocol logic: codec, validation, state machine)
         .target(name: "VRRP", dependencies: ["ConfigModel"]),
-        // rtnetlink (addresses, links) and generic netlink (IPVS, through libnl-genl).
-        .target(name: "Netlink", dependencies: ["Posix", "CShim", "ConfigModel", "CNetlink", "IPVS"]),
+        // rtnetlink (addresses, links), raw: what vrrpd links.
+        .target(name: "Netlink", dependencies: ["Posix", "CShim", "ConfigModel"]),
+        // Generic netlink for IPVS (through libnl-genl): only ipvs-applier links it.
+        .target(name: "IPVSNetlink", dependencies: ["Posix", "CShim", "ConfigModel", "CNetlink", "IPVS"]),
         // vrrpd's sockets: raw IP for adverts, AF_PACKET for gratuitous ARP / NA.
         .target(name: "VRRPIO", dependencies: ["VRRP", "Posix", "CShim", "ConfigModel"]),
         // vrrpd's engine: instances on the reactor, carried out over VRRPIO and Netlink.
@@ -83,11 +93,13 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // Static Swift runtime, no Foundation (CommandLineOptions, not argument-parser):
+        // vrrpd runs for months next to keepalived's 1.5 MB VRRP process (scripts/bench.d/vrrp.sh).
         .executableTarget(name: "vrrpd", dependencies: [
-            "VRRPService", "VRRP", "ConfigModel", "Reactor", "Posix", "Wire", "CShim", "DaemonSupport", "Sandbox",
-            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "VRRPService", "VRRP", "ConfigModel", "Reactor", "Posix", "Wire", "CShim", "DaemonCore", "Sandbox",
+            "CommandLineOptions",
             .product(name: "Logging", package: "swift-log"),
-        ]),
+        ], linkerSettings: [.unsafeFlags(["-static-stdlib"])]),
         .executableTarget(name: "keepalived", dependencies: [
             "Supervision", "DaemonSupport", "Wire", "Reactor", "Sandbox", "Posix", "ConfigModel", "Codec", "CShim",
             .product(name: "Logging", package: "swift-log"),
@@ -108,14 +120,17 @@ let package = Package(
         ]),
 
         .executableTarget(name: "ipvs-applier", dependencies: [
-            "IPVS", "Netlink", "DaemonSupport", "Wire", "Reactor", "Sandbox", "Posix", "ConfigModel", "Codec",
+            "IPVS", "IPVSNetlink", "DaemonSupport", "Wire", "Reactor", "Sandbox", "Posix", "ConfigModel", "Codec",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
         // MARK: Test programs (built with the tests, never installed)
+        // Counts the heap allocations of vrrpd's per-packet paths (scripts/bench.d/vrrp.sh, release).
+        .target(name: "CAllocationCounter"),
+        .executableTarget(name: "vrrp-alloc-probe", dependencies: ["CAllocationCounter", "VRRP", "VRRPIO", "Reactor", "Posix", "ConfigModel"]),
         // Runs every IPVS case inside the IPVS guest (scripts/test.d/30-ipvs-vm.sh).
-        .executableTarget(name: "ipvs-vm-suite", dependencies: ["IPVS", "Netlink", "ConfigModel", "Codec", "Wire", "Posix", "TestSupport"]),
+        .executableTarget(name: "ipvs-vm-suite", dependencies: ["IPVS", "IPVSNetlink", "ConfigModel", "Codec", "Wire", "Posix", "TestSupport"]),
         // Static Swift runtime: genhash is started once per digest, and the shared
         // runtime's loading costs it ~1 ms and 3 MB of RSS (scripts/bench.d/genhash.sh).
         .executableTarget(name: "genhash", dependencies: ["HTTPClient"],
@@ -126,12 +141,13 @@ let package = Package(
         // Namespace, reference-interop and VM-result tests; one file per area.
         .testTarget(name: "IntegrationTests", dependencies: ["TestSupport", "CShim"], exclude: ["Golden"]),
         .testTarget(name: "CodecTests", dependencies: ["Codec"]),
+        .testTarget(name: "CommandLineOptionsTests", dependencies: ["CommandLineOptions"]),
         .testTarget(name: "ConfigModelTests", dependencies: ["ConfigModel"]),
         .testTarget(name: "WireTests", dependencies: ["Wire", "Codec", "Posix"]),
         .testTarget(name: "ReactorTests", dependencies: ["Reactor", "Posix"]),
         .testTarget(name: "SupervisionTests", dependencies: ["Supervision", "Wire", "Reactor", "Posix", "ConfigModel"]),
         .testTarget(name: "SandboxTests", dependencies: ["Sandbox", "Posix", "TestSupport"]),
-        .testTarget(name: "DaemonSupportTests", dependencies: ["DaemonSupport", "Wire", "Reactor", "Posix", "ConfigModel", "TestSupport",
+        .testTarget(name: "DaemonSupportTests", dependencies: ["DaemonCore", "Wire", "Reactor", "Posix", "ConfigModel", "TestSupport",
                                                               .product(name: "Logging", package: "swift-log")]),
         // The supervisor and the sandbox, run for real (as root) with ka-testchild.
         .testTarget(name: "SupervisorTests", dependencies: ["TestSupport", "ConfigModel", "Codec", "Supervision"],
@@ -145,6 +161,6 @@ let package = Package(
         .testTarget(name: "VRRPIOTests", dependencies: ["VRRPIO", "VRRP", "ConfigModel", "TestSupport"]),
         .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "COpenSSL"]),
         .testTarget(name: "IPVSTests", dependencies: ["IPVS", "ConfigModel"]),
-        .testTarget(name: "IPVSNetlinkTests", dependencies: ["Netlink", "IPVS", "ConfigModel"]),
+        .testTarget(name: "IPVSNetlinkTests", dependencies: ["IPVSNetlink", "IPVS", "ConfigModel"]),
     ]
 )

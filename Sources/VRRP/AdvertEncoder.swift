@@ -1,31 +1,41 @@
 // Builds the bytes of outgoing adverts: for IPv4 the whole packet (keepalived
 // writes its own IP header with IP_HDRINCL), for IPv6 the VRRP message (the
-// kernel writes the IPv6 header). The message template is built once; each
-// send patches priority, ID, sequence and checksums in place.
+// kernel writes the IPv6 header). The packet is built once; each send
+// patches priority, checksums, the IP header's ID, TTL and destination, and
+// AH's sequence and ICV in place, so sending allocates nothing (STYLE.md §4).
 import ConfigModel
 
 public struct AdvertEncoder: Sendable {
     public let version: VRRPVersion
     public let family: AddressFamily
-    private let authentication: Authentication
+    private let ahKey: HMACMD5.Key?
     private let unicastTTL: UInt8
-    /// The VRRP message with priority and checksum to be patched.
-    private var message: [UInt8]
+    /// IPv4: header, AH header when used, message. IPv6: the message.
+    private var packet: [UInt8]
+    /// Where the VRRP message starts in `packet`.
+    private let messageOffset: Int
     /// The last IPv4 identification used; keepalived's counter skips 0.
     public private(set) var ipIdentification: UInt16 = 0
 
     public init(settings s: InstanceSettings) {
         version = s.version
         family = s.family
-        authentication = s.authentication
         unicastTTL = s.unicastTTL
         var authData: [UInt8] = []
         if case .password(let p) = s.authentication { authData = p }
+        if case .ipsecAH(let key) = s.authentication { ahKey = HMACMD5.Key(key) } else { ahKey = nil }
         let adv = Advertisement(version: s.version, vrid: s.vrid, priority: s.priority,
                                 addresses: s.advertisedAddresses, interval: s.advertIntervalField,
                                 authType: s.version == .v2 ? s.authentication.type.rawValue : 0,
                                 authData: authData)
-        message = adv.encoded()
+        let message = adv.encoded()
+        if s.family == .inet {
+            messageOffset = IPv4Header.length + (ahKey != nil ? AuthenticationHeader.length : 0)
+            packet = [UInt8](repeating: 0, count: messageOffset) + message
+        } else {
+            messageOffset = 0
+            packet = message
+        }
     }
 
     /// Keeps the IP identification counter across a reload that rebuilds the encoder.
@@ -40,35 +50,53 @@ public struct AdvertEncoder: Sendable {
         return ipIdentification
     }
 
-    /// One advert to `destination`. `ahSequence` is the AH sequence number to
-    /// carry (the instance owns that counter because receive shares it).
-    public mutating func encode(priority: UInt8, source: IPAddress, destination: IPAddress,
-                                ahSequence: UInt32 = 0) -> [UInt8] {
-        message[2] = priority
-        message[6] = 0
-        message[7] = 0
-        let sum = VRRPChecksum.compute(message, version: version, source: source, destination: destination)
-        message[6] = UInt8(sum >> 8)
-        message[7] = UInt8(truncatingIfNeeded: sum)
-        guard case .v4(let src) = source, case .v4(let dst) = destination else { return message }
+    /// One advert to `destination`, handed to `body` as bytes valid during the call.
+    /// `checksumDestination` is the address the v3 pseudo-header uses when it
+    /// is not `destination` (old_unicast_checksum: the multicast group).
+    /// `ahSequence` is the AH sequence number to carry (the instance owns that
+    /// counter because receive shares it).
+    public mutating func withEncoded<R>(priority: UInt8, source: IPAddress, destination: IPAddress,
+                                        checksumDestination: IPAddress? = nil, ahSequence: UInt32 = 0,
+                                        _ body: (UnsafeRawBufferPointer) -> R) -> R {
+        patch(priority: priority, source: source, destination: destination,
+              checksumDestination: checksumDestination ?? destination, ahSequence: ahSequence)
+        let start = family == .inet && !isIPv4(source, destination) ? messageOffset : 0
+        return packet.withUnsafeBytes { body(UnsafeRawBufferPointer(rebasing: $0[start...])) }
+    }
 
-        let isAH: Bool
-        if case .ipsecAH = authentication { isAH = true } else { isAH = false }
-        let total = IPv4Header.length + (isAH ? AuthenticationHeader.length : 0) + message.count
+    /// The same as bytes (tests and golden frames).
+    public mutating func encode(priority: UInt8, source: IPAddress, destination: IPAddress,
+                                checksumDestination: IPAddress? = nil, ahSequence: UInt32 = 0) -> [UInt8] {
+        withEncoded(priority: priority, source: source, destination: destination,
+                    checksumDestination: checksumDestination, ahSequence: ahSequence) { Array($0) }
+    }
+
+    private func isIPv4(_ a: IPAddress, _ b: IPAddress) -> Bool {
+        if case .v4 = a, case .v4 = b { return true }
+        return false
+    }
+
+    private mutating func patch(priority: UInt8, source: IPAddress, destination: IPAddress,
+                                checksumDestination: IPAddress, ahSequence: UInt32) {
+        let m = messageOffset
+        packet[m + 2] = priority
+        packet[m + 6] = 0
+        packet[m + 7] = 0
+        let sum = VRRPChecksum.compute(packet[m...], version: version, source: source, destination: checksumDestination)
+        packet[m + 6] = UInt8(sum >> 8)
+        packet[m + 7] = UInt8(truncatingIfNeeded: sum)
+        guard case .v4(let src) = source, case .v4(let dst) = destination else { return }
+
         let unicast = !destination.isMulticast
-        var ip = IPv4Header(totalLength: UInt16(total), identification: nextIdentification(),
-                            protocolNumber: isAH ? VRRPWire.protocolAH : VRRPWire.protocolVRRP,
+        var ip = IPv4Header(totalLength: UInt16(packet.count), identification: nextIdentification(),
+                            protocolNumber: ahKey != nil ? VRRPWire.protocolAH : VRRPWire.protocolVRRP,
                             source: src, destination: dst, ttl: unicast ? unicastTTL : VRRPWire.ttl)
-        var out: [UInt8] = []
-        out.reserveCapacity(total)
         ip = ip.withChecksum()
-        ip.encode(into: &out)
-        if case .ipsecAH(let key) = authentication {
+        ip.withBytes { b in for i in 0..<IPv4Header.length { packet[i] = b[i] } }
+        if let key = ahKey {
             var ah = AuthenticationHeader(spi: src.value, sequence: ahSequence)
-            ah.icv = AuthenticationHeader.icv(key: key, ipHeader: ip, ah: ah, message: message[...], zeroTTL: unicast)
-            ah.encode(into: &out)
+            ah.icv = AuthenticationHeader.icv(key: key, ipHeader: ip, ah: ah, message: packet[m...], zeroTTL: unicast)
+            ah.withBytes { b in for i in 0..<AuthenticationHeader.length { packet[IPv4Header.length + i] = b[i] } }
         }
-        out += message
-        return out
     }
 }

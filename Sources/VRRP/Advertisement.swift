@@ -165,8 +165,8 @@ public enum VRRPChecksum {
 
     /// RFC 5798 §5.2.8: IPv4 {src, dst, 0, 112, length}; IPv6 RFC 8200 §8.1 {src, dst, length32, 0, 112}.
     static func addPseudoHeader(_ c: inout InternetChecksum, source: IPAddress, destination: IPAddress, length: Int) {
-        c.add(source.bytes)
-        c.add(destination.bytes)
+        add(source, to: &c)
+        add(destination, to: &c)
         switch source {
         case .v4:
             c.add(word: UInt16(VRRPWire.protocolVRRP))
@@ -174,6 +174,18 @@ public enum VRRPChecksum {
         case .v6:
             c.add(word32: UInt32(truncatingIfNeeded: length))
             c.add(word32: UInt32(VRRPWire.protocolVRRP))
+        }
+    }
+
+    /// An address's bytes in network order, without making an array of them.
+    static func add(_ a: IPAddress, to c: inout InternetChecksum) {
+        switch a {
+        case .v4(let v): c.add(word32: v.value)
+        case .v6(let v):
+            c.add(word32: UInt32(truncatingIfNeeded: v.high >> 32))
+            c.add(word32: UInt32(truncatingIfNeeded: v.high))
+            c.add(word32: UInt32(truncatingIfNeeded: v.low >> 32))
+            c.add(word32: UInt32(truncatingIfNeeded: v.low))
         }
     }
 }

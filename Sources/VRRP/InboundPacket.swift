@@ -9,7 +9,8 @@ public struct InboundPacket: Sendable {
     public var family: AddressFamily
     /// IPv4: from the IP header on (raw IPv4 sockets include it).
     /// IPv6: the VRRP message (the kernel strips the IPv6 header).
-    public var bytes: [UInt8]
+    /// Indexed from 0: the receiver hands a slice of its own buffer, not a copy.
+    public var bytes: ArraySlice<UInt8>
     /// IPv6 only: from recvmsg's address and IPV6_PKTINFO / IPV6_HOPLIMIT.
     public var source: IPAddress?
     public var destination: IPAddress?
@@ -17,8 +18,15 @@ public struct InboundPacket: Sendable {
 
     public init(family: AddressFamily, bytes: [UInt8], source: IPAddress? = nil,
                 destination: IPAddress? = nil, hopLimit: UInt8? = nil) {
+        self.init(family: family, received: bytes[...], source: source, destination: destination, hopLimit: hopLimit)
+    }
+
+    /// `received` is used as it is when it starts at index 0 (a prefix of the
+    /// receiver's buffer), else copied.
+    public init(family: AddressFamily, received: ArraySlice<UInt8>, source: IPAddress? = nil,
+                destination: IPAddress? = nil, hopLimit: UInt8? = nil) {
         self.family = family
-        self.bytes = bytes
+        self.bytes = received.startIndex == 0 ? received : Array(received)[...]
         self.source = source
         self.destination = destination
         self.hopLimit = hopLimit
@@ -28,7 +36,8 @@ public struct InboundPacket: Sendable {
 /// An inbound packet whose headers were found; the message itself is not yet validated.
 public struct ParsedPacket: Sendable {
     public let family: AddressFamily
-    public let bytes: [UInt8]
+    /// Indexed from 0 (see InboundPacket).
+    public let bytes: ArraySlice<UInt8>
     public let source: IPAddress
     public let destination: IPAddress
     /// TTL (IPv4 header) or hop limit (IPv6 cmsg) as received.

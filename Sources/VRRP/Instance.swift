@@ -26,6 +26,10 @@ public struct Instance: Sendable {
     public private(set) var ownerDemoted = false
     /// BACKUP: until this instant, lower-priority masters are accepted (preempt_delay).
     public private(set) var preemptDeadline: Instant?
+    /// A peer's adverts carried the old unicast checksum form (detected, see checksumForm).
+    public private(set) var oldChecksumDetected = false
+    /// `auth_type AH`: the HMAC key's padded blocks, hashed once.
+    private(set) var ahKey: HMACMD5.Key?
     private var deadlines = [Instant?](repeating: nil, count: TimerKind.allCases.count)
     private var delayedGratuitousRounds = 0
     private var rejectLog = RateLimitedLog<RejectReason>(interval: .seconds(10))
@@ -34,6 +38,12 @@ public struct Instance: Sendable {
         self.settings = settings
         masterAdvertInterval = settings.advertInterval
         encoder = AdvertEncoder(settings: settings)
+        ahKey = Instance.key(settings)
+    }
+
+    private static func key(_ s: InstanceSettings) -> HMACMD5.Key? {
+        if case .ipsecAH(let key) = s.authentication { return HMACMD5.Key(key) }
+        return nil
     }
 
     // MARK: Derived values
@@ -61,10 +71,23 @@ public struct Instance: Sendable {
         settings.isUnicast ? settings.unicastPeers.map(\.address) : [settings.multicastGroup]
     }
 
+    /// How many adverts one sendAdvertisement action sends, and where the i-th goes (no array made).
+    public var advertDestinationCount: Int { settings.isUnicast ? settings.unicastPeers.count : 1 }
+    public func advertDestination(_ i: Int) -> IPAddress {
+        settings.isUnicast ? settings.unicastPeers[i].address : settings.multicastGroup
+    }
+
     // MARK: Events
 
     public mutating func handle(_ event: Event, now: Instant) -> [Action] {
         var out: [Action] = []
+        handle(event, now: now, into: &out)
+        return out
+    }
+
+    /// The actions for `event`, appended to `out`: the daemon hands the same
+    /// array every time, so handling an event allocates nothing (STYLE.md §4).
+    public mutating func handle(_ event: Event, now: Instant, into out: inout [Action]) {
         switch event {
         case .start(let address):
             localAddress = settings.sourceAddress ?? address
@@ -105,17 +128,24 @@ public struct Instance: Sendable {
         case .localAddressChanged(let a):
             guard settings.sourceAddress == nil else { break }
             localAddress = a
-            out += handle(a == nil ? .faultRaised(.noSourceAddress) : .faultCleared(.noSourceAddress), now: now)
+            handle(a == nil ? .faultRaised(.noSourceAddress) : .faultCleared(.noSourceAddress), now: now, into: &out)
         case .shutdown(let release):
             shutdown(now, release: release, &out)
         case .reconfigure(let s):
             reconfigure(s, now, &out)
         }
-        return out
     }
 
     /// The bytes of one advert to `destination`, counting it; nil without a source address.
     public mutating func makeAdvertisement(priority: UInt8, to destination: IPAddress) -> [UInt8]? {
+        withAdvertisement(priority: priority, to: destination) { Array($0) }
+    }
+
+    /// One advert to `destination`, counted, handed to `body` as bytes valid
+    /// during the call (the encoder's own buffer: nothing is allocated);
+    /// nil without a source address.
+    public mutating func withAdvertisement<R>(priority: UInt8, to destination: IPAddress,
+                                              _ body: (UnsafeRawBufferPointer) -> R) -> R? {
         guard let source = localAddress else { return nil }
         if case .ipsecAH = settings.authentication {
             // keepalived increments before each advert; the first carries 1.
@@ -123,7 +153,10 @@ public struct Instance: Sendable {
         }
         counters.advertsSent &+= 1
         if priority == 0 { counters.priorityZeroSent &+= 1 }
-        return encoder.encode(priority: priority, source: source, destination: destination, ahSequence: ahSequence)
+        let oldForm = usesUnicastChecksumCompatibility && settings.unicastChecksum == .old
+        return encoder.withEncoded(priority: priority, source: source, destination: destination,
+                                   checksumDestination: oldForm ? settings.oldChecksumGroup : nil,
+                                   ahSequence: ahSequence, body)
     }
 
     // MARK: Transitions
@@ -278,6 +311,12 @@ public struct Instance: Sendable {
             return
         }
         if let ah = p.ah { ahSequence = ah.sequence }
+        if settings.unicastChecksum == .detect && !oldChecksumDetected && usesUnicastChecksumCompatibility
+            && checksumForm(p) == .old {
+            // keepalived (observed): from now on only the old form is accepted; it still sends the current one.
+            oldChecksumDetected = true
+            out.append(.log(LogEntry(.notice, "(\(settings.name)) \(p.source) sends the old unicast VRRPv3 checksum (old_unicast_checksum): accepting only that form from now on")))
+        }
         counters.advertsReceived &+= 1
         let priority = p.priority
         if priority == 0 { counters.priorityZeroReceived &+= 1 }
@@ -340,6 +379,8 @@ public struct Instance: Sendable {
         let old = settings
         guard new != old else { return }
         settings = new
+        ahKey = Instance.key(new)
+        if new.unicastChecksum != .detect { oldChecksumDetected = false }
         var enc = AdvertEncoder(settings: new)
         enc.continueIdentification(from: encoder)
         encoder = enc

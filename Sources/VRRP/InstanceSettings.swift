@@ -20,6 +20,17 @@ public enum Authentication: Hashable, Sendable {
     }
 }
 
+/// `old_unicast_checksum` (reference §4.1): which VRRPv3 IPv4 unicast
+/// checksum form an instance sends and accepts (see Instance.checksumForm).
+public enum UnicastChecksumMode: Hashable, Sendable {
+    /// Not configured: send the current form, accept both until the old one is seen, then only it.
+    case detect
+    /// `old_unicast_checksum`: send and accept the old form.
+    case old
+    /// `old_unicast_checksum never`: the current form only.
+    case never
+}
+
 /// Gratuitous ARP / unsolicited NA timing (reference §4.5).
 public struct GratuitousSettings: Hashable, Sendable {
     /// Delay of the second burst after becoming master; zero: no second burst.
@@ -58,6 +69,10 @@ public struct InstanceSettings: Hashable, Sendable {
     public var sourceAddress: IPAddress?
     /// TTL of unicast adverts (multicast always 255).
     public var unicastTTL: UInt8
+    public var unicastChecksum: UnicastChecksumMode
+    /// The group the old unicast checksum form puts in its pseudo-header:
+    /// the global vrrp_mcast_group4, not the instance's mcast_dst_ip (observed).
+    public var oldChecksumGroup: IPAddress
     /// `state MASTER` as configured (after clearing rules).
     public var initialStateMaster: Bool
     public var nopreempt: Bool
@@ -97,6 +112,7 @@ public struct InstanceSettings: Hashable, Sendable {
                 interface: String? = "eth0", priority: UInt8 = 100, advertInterval: Duration = .seconds(1),
                 authentication: Authentication = .none, multicastGroup: IPAddress? = nil,
                 unicastPeers: [UnicastPeer] = [], sourceAddress: IPAddress? = nil, unicastTTL: UInt8 = 255,
+                unicastChecksum: UnicastChecksumMode = .detect, oldChecksumGroup: IPAddress? = nil,
                 initialStateMaster: Bool = false, nopreempt: Bool = false, preemptDelay: Duration = .zero,
                 downTimerAdverts: Int = 3, gratuitous: GratuitousSettings = GratuitousSettings(),
                 lowerPriorityNoAdvert: Bool = false, higherPrioritySendAdvert: Bool = false,
@@ -116,6 +132,8 @@ public struct InstanceSettings: Hashable, Sendable {
         self.unicastPeers = unicastPeers
         self.sourceAddress = sourceAddress
         self.unicastTTL = unicastTTL
+        self.unicastChecksum = unicastChecksum
+        self.oldChecksumGroup = oldChecksumGroup ?? .v4(IPv4Address(224, 0, 0, 18))
         self.initialStateMaster = initialStateMaster
         self.nopreempt = nopreempt
         self.preemptDelay = preemptDelay

@@ -1,16 +1,33 @@
 // MD5 (RFC 1321) and HMAC-MD5 (RFC 2104), written from the RFCs. Only the
 // VRRPv2 AH authentication uses them; a small pure implementation keeps the
-// VRRP module free of C libraries and system calls.
+// VRRP module free of C libraries and system calls. Nothing here allocates
+// (STYLE.md §4: every AH advert sent or received is hashed): the block being
+// filled lives inline, and a key's padded blocks are hashed once (HMACMD5.Key).
+
+/// A 16-byte digest, held inline.
+public struct MD5Digest: Hashable, Sendable {
+    public var a: UInt32, b: UInt32, c: UInt32, d: UInt32
+
+    /// Byte `i` (0..<16) in the digest's byte order.
+    public subscript(i: Int) -> UInt8 {
+        let word = i < 4 ? a : i < 8 ? b : i < 12 ? c : d
+        return UInt8(truncatingIfNeeded: word >> (8 * UInt32(i % 4)))
+    }
+
+    public var bytes: [UInt8] { (0..<16).map { self[$0] } }
+}
 
 public struct MD5: Sendable {
     public static let digestLength = 16
     public static let blockLength = 64
 
     private var state: (UInt32, UInt32, UInt32, UInt32) = (0x6745_2301, 0xEFCD_AB89, 0x98BA_DCFE, 0x1032_5476)
-    private var buffer: [UInt8] = []
+    /// The block being filled: 64 bytes inline.
+    private var block: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0)
+    private var filled = 0
     private var length: UInt64 = 0
 
-    public init() { buffer.reserveCapacity(64) }
+    public init() {}
 
     // RFC 1321 §3.4: per-round shift amounts and the sine-derived constants.
     private static let shifts: [UInt32] = [
@@ -31,32 +48,28 @@ public struct MD5: Sendable {
     ]
 
     public mutating func update<C: Collection>(_ bytes: C) where C.Element == UInt8 {
-        for b in bytes {
-            buffer.append(b)
-            if buffer.count == 64 {
-                compress(buffer)
-                buffer.removeAll(keepingCapacity: true)
-            }
-        }
+        for b in bytes { update(byte: b) }
         length &+= UInt64(bytes.count)
     }
 
-    public mutating func finalize() -> [UInt8] {
-        let bitLength = length &* 8
-        var pad: [UInt8] = [0x80]
-        let used = (buffer.count + 1) % 64
-        pad += [UInt8](repeating: 0, count: used <= 56 ? 56 - used : 120 - used)
-        for i in 0..<8 { pad.append(UInt8(truncatingIfNeeded: bitLength >> (8 * UInt64(i)))) }
-        let saved = length
-        update(pad)
-        length = saved
-        var out: [UInt8] = []
-        out.reserveCapacity(16)
-        for word in [state.0, state.1, state.2, state.3] {
-            for i in 0..<4 { out.append(UInt8(truncatingIfNeeded: word >> (8 * UInt32(i)))) }
+    private mutating func update(byte b: UInt8) {
+        withUnsafeMutableBytes(of: &block) { $0[filled] = b }
+        filled += 1
+        if filled == MD5.blockLength {
+            compressBlock()
+            filled = 0
         }
-        return out
     }
+
+    public mutating func finalizeDigest() -> MD5Digest {
+        let bitLength = length &* 8
+        update(byte: 0x80)
+        while filled != 56 { update(byte: 0) }
+        for i in 0..<8 { update(byte: UInt8(truncatingIfNeeded: bitLength >> (8 * UInt64(i)))) }
+        return MD5Digest(a: state.0, b: state.1, c: state.2, d: state.3)
+    }
+
+    public mutating func finalize() -> [UInt8] { finalizeDigest().bytes }
 
     public static func digest<C: Collection>(_ bytes: C) -> [UInt8] where C.Element == UInt8 {
         var m = MD5()
@@ -64,28 +77,37 @@ public struct MD5: Sendable {
         return m.finalize()
     }
 
-    private mutating func compress(_ block: [UInt8]) {
-        var x = [UInt32](repeating: 0, count: 16)
-        for i in 0..<16 {
-            x[i] = UInt32(block[4 * i]) | UInt32(block[4 * i + 1]) << 8
-                | UInt32(block[4 * i + 2]) << 16 | UInt32(block[4 * i + 3]) << 24
+    private mutating func compressBlock() {
+        var x: (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32,
+                UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32) =
+            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        withUnsafeBytes(of: block) { src in
+            withUnsafeMutableBytes(of: &x) { dst in
+                for i in 0..<16 {
+                    let w = UInt32(src[4 * i]) | UInt32(src[4 * i + 1]) << 8
+                        | UInt32(src[4 * i + 2]) << 16 | UInt32(src[4 * i + 3]) << 24
+                    dst.storeBytes(of: w, toByteOffset: 4 * i, as: UInt32.self)
+                }
+            }
         }
         var (a, b, c, d) = state
-        for i in 0..<64 {
-            var f: UInt32
-            var g: Int
-            switch i {
-            case 0..<16: f = (b & c) | (~b & d); g = i
-            case 16..<32: f = (d & b) | (~d & c); g = (5 * i + 1) % 16
-            case 32..<48: f = b ^ c ^ d; g = (3 * i + 5) % 16
-            default: f = c ^ (b | ~d); g = (7 * i) % 16
+        withUnsafeBytes(of: x) { words in
+            for i in 0..<64 {
+                var f: UInt32
+                var g: Int
+                switch i {
+                case 0..<16: f = (b & c) | (~b & d); g = i
+                case 16..<32: f = (d & b) | (~d & c); g = (5 * i + 1) % 16
+                case 32..<48: f = b ^ c ^ d; g = (3 * i + 5) % 16
+                default: f = c ^ (b | ~d); g = (7 * i) % 16
+                }
+                f = f &+ a &+ MD5.constants[i] &+ words.load(fromByteOffset: 4 * g, as: UInt32.self)
+                a = d
+                d = c
+                c = b
+                let s = MD5.shifts[i]
+                b = b &+ (f << s | f >> (32 - s))
             }
-            f = f &+ a &+ MD5.constants[i] &+ x[g]
-            a = d
-            d = c
-            c = b
-            let s = MD5.shifts[i]
-            b = b &+ (f << s | f >> (32 - s))
         }
         state = (state.0 &+ a, state.1 &+ b, state.2 &+ c, state.3 &+ d)
     }
@@ -94,24 +116,43 @@ public struct MD5: Sendable {
 /// HMAC-MD5 (RFC 2104): keys longer than one block are hashed first, shorter
 /// ones zero-padded to the block length.
 public struct HMACMD5: Sendable {
-    private var inner = MD5()
-    private let outerKeyPad: [UInt8]
+    /// A key's inner and outer states after their padded key blocks: made
+    /// once per key, copied per message.
+    public struct Key: Sendable {
+        let inner: MD5
+        let outer: MD5
 
-    public init<K: Collection>(key: K) where K.Element == UInt8 {
-        var k = key.count > MD5.blockLength ? MD5.digest(key) : Array(key)
-        k += [UInt8](repeating: 0, count: MD5.blockLength - k.count)
-        inner.update(k.map { $0 ^ 0x36 })
-        outerKeyPad = k.map { $0 ^ 0x5C }
+        public init<K: Collection>(_ key: K) where K.Element == UInt8 {
+            var k = key.count > MD5.blockLength ? MD5.digest(key) : Array(key)
+            k += [UInt8](repeating: 0, count: MD5.blockLength - k.count)
+            var i = MD5(), o = MD5()
+            i.update(k.lazy.map { $0 ^ 0x36 })
+            o.update(k.lazy.map { $0 ^ 0x5C })
+            inner = i
+            outer = o
+        }
     }
+
+    private var inner: MD5
+    private let outer: MD5
+
+    public init(key: Key) {
+        inner = key.inner
+        outer = key.outer
+    }
+
+    public init<K: Collection>(key: K) where K.Element == UInt8 { self.init(key: Key(key)) }
 
     public mutating func update<C: Collection>(_ bytes: C) where C.Element == UInt8 { inner.update(bytes) }
 
-    public mutating func finalize() -> [UInt8] {
-        var outer = MD5()
-        outer.update(outerKeyPad)
-        outer.update(inner.finalize())
-        return outer.finalize()
+    public mutating func finalizeDigest() -> MD5Digest {
+        let innerDigest = inner.finalizeDigest()
+        var o = outer
+        o.update((0..<MD5.digestLength).lazy.map { innerDigest[$0] })
+        return o.finalizeDigest()
     }
+
+    public mutating func finalize() -> [UInt8] { finalizeDigest().bytes }
 
     public static func authenticate<K: Collection, C: Collection>(_ message: C, key: K) -> [UInt8]
     where K.Element == UInt8, C.Element == UInt8 {

@@ -115,6 +115,8 @@ extension InstanceSettings {
             name: c.name, vrid: vrid, version: version, family: family, interface: c.interface,
             priority: priority, advertInterval: interval, authentication: auth, multicastGroup: group,
             unicastPeers: peers, sourceAddress: c.unicastSrcIp ?? c.mcastSrcIp, unicastTTL: c.unicastTtl,
+            unicastChecksum: c.oldUnicastChecksum == nil ? .detect : c.oldUnicastChecksum == "never" ? .never : .old,
+            oldChecksumGroup: g.vrrpMcastGroup4,
             initialStateMaster: initialMaster, nopreempt: nopreempt, preemptDelay: preemptDelay,
             downTimerAdverts: strict ? 3 : c.effectiveDownTimerAdverts(g), gratuitous: g2,
             lowerPriorityNoAdvert: c.effectiveLowerPrioNoAdvert(g),

@@ -37,11 +37,11 @@ extension Instance {
             case .password(let pass):
                 let start = m + VRRPWire.headerLength + p.addressCount * VRRPWire.addressLength(s.family)
                 if !AuthenticationHeader.equalInConstantTime(pass, bytes[start..<(start + 8)]) { return .authFailure }
-            case .ipsecAH(let key):
-                guard let ah = p.ah, let ip = p.ipHeader else { return .missingAH }
+            case .ipsecAH:
+                guard let ah = p.ah, let ip = p.ipHeader, let key = ahKey else { return .missingAH }
                 let icv = AuthenticationHeader.icv(key: key, ipHeader: ip, ah: ah, message: p.message,
                                                    zeroTTL: !p.destination.isMulticast)
-                if !AuthenticationHeader.equalInConstantTime(icv, ah.icv[...]) { return .ahICVMismatch }
+                if !icv.equalInConstantTime(ah.icv) { return .ahICVMismatch }
                 if case .v4(let src) = p.source, src.value != ah.spi { return .ahSPIMismatch }
                 // Strictly greater than the last accepted (reference: not >=).
                 if ah.sequence <= ahSequence { return .ahReplay }
@@ -59,10 +59,9 @@ extension Instance {
         // 8. IPv4 total length against what was received.
         if let ip = p.ipHeader, Int(ip.totalLength) != bytes.count { return .ipLengthMismatch }
 
-        // 9. Checksum: v2 over the message; v3 with the pseudo-header.
-        if VRRPChecksum.compute(p.message, version: s.version, source: p.source, destination: p.destination) != 0 {
-            return .badChecksum
-        }
+        // 9. Checksum: v2 over the message; v3 with the pseudo-header (its
+        // destination the group instead in the old unicast form, see checksumForm).
+        if checksumForm(p) == nil { return .badChecksum }
 
         // 10. Multicast instances take multicast to their group; unicast ones, unicast.
         if s.isUnicast {
@@ -75,11 +74,10 @@ extension Instance {
         if checkAddresses {
             let alen = VRRPWire.addressLength(s.family)
             for vip in s.virtualAddresses {
-                let want = vip.prefix.address.bytes
                 var found = false
                 for i in 0..<p.addressCount {
                     let start = m + VRRPWire.headerLength + i * alen
-                    if bytes[start..<(start + alen)].elementsEqual(want) { found = true; break }
+                    if IPAddress.from(bytes[start..<(start + alen)]) == vip.prefix.address { found = true; break }
                 }
                 if !found { return .addressListMismatch }
             }
@@ -93,4 +91,41 @@ extension Instance {
         }
         return nil
     }
+
+    /// Which form of checksum `p` carries, or nil for a bad one. v2 and v3
+    /// over IPv6: the one form. v3 over IPv4 in unicast (keepalived 2.2.7,
+    /// observed): the pseudo-header's destination is the packet's, or, in the
+    /// old form (before keepalived 1.3.6, `old_unicast_checksum`), the global
+    /// vrrp_mcast_group4. An instance expects the old form when configured so
+    /// or once it detected it; until then it expects the new form and accepts
+    /// the old one too (detecting it); `never` accepts only the new form.
+    public func checksumForm(_ p: ParsedPacket) -> ChecksumForm? {
+        let s = settings
+        let new = VRRPChecksum.compute(p.message, version: s.version, source: p.source, destination: p.destination) == 0
+        guard usesUnicastChecksumCompatibility else { return new ? .current : nil }
+        let old = VRRPChecksum.compute(p.message, version: s.version, source: p.source,
+                                       destination: s.oldChecksumGroup) == 0
+        switch s.unicastChecksum {
+        case .old:
+            return old ? .old : nil
+        case .never:
+            return new ? .current : nil
+        case .detect:
+            if oldChecksumDetected { return old ? .old : nil }
+            return new ? .current : old ? .old : nil
+        }
+    }
+
+    /// v3 over IPv4 in unicast: where the old checksum form exists.
+    var usesUnicastChecksumCompatibility: Bool {
+        settings.version == .v3 && settings.family == .inet && settings.isUnicast
+    }
+}
+
+/// The two forms of a VRRPv3 IPv4 unicast checksum.
+public enum ChecksumForm: Hashable, Sendable {
+    /// The pseudo-header holds the packet's destination (RFC 5798; keepalived since 1.3.6).
+    case current
+    /// The pseudo-header holds the multicast group (keepalived before 1.3.6).
+    case old
 }

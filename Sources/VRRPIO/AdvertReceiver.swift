@@ -94,10 +94,12 @@ public final class AdvertReceiver {
             }
         }
         guard let n else { return nil }
-        let bytes = Array(buffer[0..<n])
+        // A slice of our buffer, not a copy: the packet is handled before the
+        // next receive, so the buffer is ours alone again by then (no allocation).
+        let bytes = buffer[0..<n]
         switch family {
         case .inet:
-            return InboundPacket(family: .inet, bytes: bytes)
+            return InboundPacket(family: .inet, received: bytes)
         case .inet6:
             var destination: IPAddress?
             var hopLimit: UInt8?
@@ -108,7 +110,7 @@ public final class AdvertReceiver {
                     if h.pointee.cmsg_level == IPPROTO_IPV6, let data = cshim_cmsg_data(h) {
                         if h.pointee.cmsg_type == IPV6_PKTINFO {
                             let info = UnsafeRawPointer(data).loadUnaligned(as: cshim_in6_pktinfo.self)
-                            destination = withUnsafeBytes(of: info.addr) { IPv6Address(bytes: Array($0)).map(IPAddress.v6) }
+                            destination = withUnsafeBytes(of: info.addr) { IPv6Address(bytes: $0).map(IPAddress.v6) }
                         } else if h.pointee.cmsg_type == IPV6_HOPLIMIT {
                             let hl = UnsafeRawPointer(data).loadUnaligned(as: Int32.self)
                             hopLimit = UInt8(clamping: hl)
@@ -117,8 +119,8 @@ public final class AdvertReceiver {
                     c = cshim_cmsg_nxthdr(&msg, h)
                 }
             }
-            let source = withUnsafeBytes(of: from.sin6_addr) { IPv6Address(bytes: Array($0)).map(IPAddress.v6) }
-            return InboundPacket(family: .inet6, bytes: bytes, source: source, destination: destination,
+            let source = withUnsafeBytes(of: from.sin6_addr) { IPv6Address(bytes: $0).map(IPAddress.v6) }
+            return InboundPacket(family: .inet6, received: bytes, source: source, destination: destination,
                                  hopLimit: hopLimit)
         }
     }

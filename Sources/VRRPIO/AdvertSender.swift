@@ -55,11 +55,18 @@ public final class AdvertSender {
     /// A full send queue (EAGAIN) drops the advert, as a lost packet would be.
     @discardableResult
     public func send(_ packet: [UInt8], to destination: IPAddress) throws(SysError) -> Bool {
+        var outcome: Result<Bool, SysError> = .success(false)
+        packet.withUnsafeBytes { b in
+            do throws(SysError) { outcome = .success(try send(b, to: destination)) } catch { outcome = .failure(error) }
+        }
+        return try outcome.get()
+    }
+
+    @discardableResult
+    public func send(_ packet: UnsafeRawBufferPointer, to destination: IPAddress) throws(SysError) -> Bool {
         let fd = descriptor.rawValue
         let sent = try sysNonBlocking("sendto(\(destination) on \(interface))") { () -> Int in
-            packet.withUnsafeBytes { b in
-                withSockaddr(destination, scope: interfaceIndex) { sa, len in sendto(fd, b.baseAddress, b.count, 0, sa, len) }
-            }
+            withSockaddr(destination, scope: interfaceIndex) { sa, len in sendto(fd, packet.baseAddress, packet.count, 0, sa, len) }
         }
         return sent != nil
     }

@@ -27,7 +27,11 @@ final class GratuitousQueue {
             }
         }
         for _ in 0..<rounds { pending += round.map { (interfaceIndex: $0.0, frame: $0.1, spacing: $0.2) } }
-        if timer == nil { drain() }
+        // Sent from the next turn of the reactor, never in the middle of the
+        // timers due now: an advert due at the same deadline as a gratuitous
+        // burst (garp_master_delay 5 s is a multiple of most advert intervals)
+        // leaves first, at its deadline.
+        if timer == nil { timer = service.reactor.schedule(after: .zero) { [unowned self] in self.drain() } }
     }
 
     /// At most this many frames per turn of the reactor, so a burst for many

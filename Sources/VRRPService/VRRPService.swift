@@ -35,6 +35,11 @@ public final class VRRPService {
     var gratuitousQueue: GratuitousQueue!
     private var dropLog = RateLimitedLog<DropReason>(interval: .seconds(10))
     public private(set) var settings: [InstanceSettings] = []
+    /// How late timer-driven adverts leave against their deadlines.
+    public private(set) var advertTiming = AdvertTiming()
+    /// Handed to every instance in turn for its actions, so handling an
+    /// event allocates nothing; taken while in use (a nested event gets its own).
+    private var actionBuffer: [Action] = []
 
     public init(reactor: Reactor, options: Options = Options()) throws(NetlinkError) {
         self.reactor = reactor
@@ -110,6 +115,14 @@ public final class VRRPService {
 
     func startInstance(_ s: InstanceSettings) {
         let r = RunningInstance(settings: s)
+        // One reusable timer per kind, made once: arming allocates nothing.
+        r.timers = TimerKind.allCases.map { kind in
+            reactor.timers.makeTimer { [unowned self, unowned r] in
+                if kind == .advertisement { r.firingDeadline = r.instance.deadline(.advertisement) }
+                self.handle(r, .timerFired(kind))
+                r.firingDeadline = nil
+            }
+        }
         running[s.name] = r
         if !order.contains(s.name) { order.append(s.name) }
         guard let ifname = s.interface else {
@@ -131,7 +144,8 @@ public final class VRRPService {
     func stopInstance(_ name: String, release: Bool) {
         guard let r = running[name] else { return }
         handle(r, .shutdown(releaseAddresses: release))
-        for t in r.timers.compactMap({ $0 }) { reactor.cancel(t) }
+        for t in r.timers { reactor.cancel(t) }
+        r.timers = []
         detach(r)
         running[name] = nil
         order.removeAll { $0 == name }
@@ -140,8 +154,12 @@ public final class VRRPService {
     // MARK: Events into instances
 
     func handle(_ r: RunningInstance, _ event: Event) {
-        let actions = r.instance.handle(event, now: now)
+        var actions: [Action] = []
+        swap(&actions, &actionBuffer)
+        r.instance.handle(event, now: now, into: &actions)
         perform(r, actions)
+        actions.removeAll(keepingCapacity: true)
+        swap(&actions, &actionBuffer)
     }
 
     private func perform(_ r: RunningInstance, _ actions: [Action]) {
@@ -150,15 +168,11 @@ public final class VRRPService {
             case .sendAdvertisement(let priority):
                 sendAdvert(r, priority: priority)
             case .armTimer(let kind, let at):
-                if let old = r.timers[kind.rawValue] { reactor.cancel(old) }
-                r.timers[kind.rawValue] = reactor.timers.schedule(at: ReactorInstant(vrrpOffset: at.sinceOrigin)) {
-                    [unowned self, unowned r] in
-                    r.timers[kind.rawValue] = nil
-                    self.handle(r, .timerFired(kind))
-                }
+                guard kind.rawValue < r.timers.count else { continue }
+                reactor.timers.arm(r.timers[kind.rawValue], at: ReactorInstant(vrrpOffset: at.sinceOrigin))
             case .cancelTimer(let kind):
-                if let old = r.timers[kind.rawValue] { reactor.cancel(old) }
-                r.timers[kind.rawValue] = nil
+                guard kind.rawValue < r.timers.count else { continue }
+                reactor.timers.disarm(r.timers[kind.rawValue])
             case .addAddresses(let entries):
                 changeAddresses(r, entries, add: true)
             case .removeAddresses(let entries):
@@ -179,14 +193,26 @@ public final class VRRPService {
 
     private func sendAdvert(_ r: RunningInstance, priority: UInt8) {
         guard let set = r.socketSet else { return }
-        for destination in r.instance.advertDestinations {
-            guard let bytes = r.instance.makeAdvertisement(priority: priority, to: destination) else { continue }
-            do {
-                let sender = try set.sender(source: r.instance.localAddress)
-                if try !sender.send(bytes, to: destination) {
-                    log(.warning, "(\(r.name)) send queue full on \(set.key.interface): advert dropped")
-                }
-            } catch {
+        let sender: AdvertSender
+        do { sender = try set.sender(source: r.instance.localAddress) } catch {
+            log(.error, "(\(r.name)) cannot open the advert socket on \(set.key.interface): \(error)")
+            return
+        }
+        if let due = r.firingDeadline {
+            advertTiming.record(lateness: now - due)
+            r.firingDeadline = nil
+        }
+        for i in 0..<r.instance.advertDestinationCount {
+            let destination = r.instance.advertDestination(i)
+            let outcome = r.instance.withAdvertisement(priority: priority, to: destination) { bytes -> Result<Bool, SysError> in
+                do throws(SysError) { return .success(try sender.send(bytes, to: destination)) } catch { return .failure(error) }
+            }
+            switch outcome {
+            case .success(true)?, nil:
+                break
+            case .success(false)?:
+                log(.warning, "(\(r.name)) send queue full on \(set.key.interface): advert dropped")
+            case .failure(let error)?:
                 log(.error, "(\(r.name)) cannot send advert to \(destination): \(error)")
             }
         }
@@ -365,7 +391,10 @@ public final class VRRPService {
 final class RunningInstance {
     var instance: VRRP.Instance
     var settings: InstanceSettings
-    var timers = [TimerID?](repeating: nil, count: TimerKind.allCases.count)
+    /// The reactor's reusable timer for each TimerKind (by raw value).
+    var timers: [TimerID] = []
+    /// While the advert timer fires: the deadline it fired for.
+    var firingDeadline: VRRP.Instant?
     var socketSet: SocketSet?
     var enteredState = VRRP.Instant.origin
     var name: String { settings.name }
@@ -390,4 +419,20 @@ public struct InstanceSnapshot: Sendable {
 func formatDuration(_ d: Duration) -> String {
     let ms = d.wholeMicroseconds / 1000
     return ms < 10_000 ? "\(ms) ms" : "\(ms / 1000) s"
+}
+
+/// How late adverts driven by the advert timer leave: each instance's advert
+/// should leave at its own deadline (scripts/bench.d/vrrp.sh measures the
+/// jitter on the wire; this is the daemon's own view of it).
+public struct AdvertTiming: Sendable {
+    public private(set) var sent: UInt64 = 0
+    /// Sent more than a millisecond after the deadline.
+    public private(set) var lateOverOneMillisecond: UInt64 = 0
+    public private(set) var maxLateness: Duration = .zero
+
+    mutating func record(lateness: Duration) {
+        sent &+= 1
+        if lateness > .milliseconds(1) { lateOverOneMillisecond &+= 1 }
+        if lateness > maxLateness { maxLateness = lateness }
+    }
 }

@@ -6,8 +6,8 @@ import ConfigModel
 import DaemonSupport
 import Glibc
 import IPVS
+import IPVSNetlink
 import Logging
-import Netlink
 import Posix
 import Reactor
 import Wire
@@ -235,7 +235,7 @@ final class ApplierDaemon: DaemonDelegate {
                 return
             }
             logger.info("reloading \(source.path)")
-            do { try reload(source.load(), generation: generation.next) } catch {
+            do { try reload(source.load(for: .ipvsApplier), generation: generation.next) } catch {
                 logger.error("reload failed, keeping the running configuration: \(error)")
             }
         default:
@@ -284,7 +284,7 @@ final class ApplierDaemon: DaemonDelegate {
         for vs in a.engine.plan.virtualServers {
             let key = WireNames.key(vs.ref, vs)
             let h = a.engine.health.virtualServers[vs.ref]
-            var total = Netlink.IPVSCounters()
+            var total = IPVSNetlink.IPVSCounters()
             for k in vs.services {
                 guard let c = services[k]?.counters else { continue }
                 total.connections += c.connections; total.inPackets += c.inPackets; total.outPackets += c.outPackets

@@ -16,6 +16,7 @@ import ConfigModel
 import DaemonSupport
 import Glibc
 import IPVS
+import IPVSNetlink
 import Logging
 import Netlink
 import Posix
@@ -111,7 +112,7 @@ struct IPVSApplierCommand: ParsableCommand {
             // Everything that needs root or the file system happens here,
             // before the sandbox: compiling as kaconf's user, the netlink
             // socket, the ownership record, the named socket, the pid file.
-            let initial = try source?.load()
+            let initial = try source?.load(for: .ipvsApplier)
             let daemon = try ApplierDaemon(source: source, options: options, logger: logger,
                                            runtimeDirectory: runtimeDirectory, userOverride: user)
             if let fd = supervisorFD { try daemon.connectSupervisor(fd: fd) }

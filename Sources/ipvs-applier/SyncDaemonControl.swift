@@ -2,8 +2,8 @@
 // the VRRP instance it names: master while the instance is MASTER, backup
 // otherwise (as keepalived does), stopped when the applier stops.
 import IPVS
+import IPVSNetlink
 import Logging
-import Netlink
 import Wire
 
 final class SyncDaemonControl {

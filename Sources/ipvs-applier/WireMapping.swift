@@ -3,7 +3,7 @@
 // that admission then refuses as unknown: the mapping never decides trust.
 import ConfigModel
 import IPVS
-import Netlink
+import IPVSNetlink
 import Wire
 
 struct WireNames {
@@ -76,7 +76,7 @@ struct WireNames {
 }
 
 extension Wire.IPVSCounters {
-    init(_ c: Netlink.IPVSCounters, active: UInt32 = 0, inactive: UInt32 = 0) {
+    init(_ c: IPVSNetlink.IPVSCounters, active: UInt32 = 0, inactive: UInt32 = 0) {
         self.init()
         connections = c.connections
         inPackets = c.inPackets

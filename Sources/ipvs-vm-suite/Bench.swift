@@ -4,10 +4,10 @@
 // starting the same config in the same guest (its real servers follow
 // FILE_CHECK track files, which the flip writes). Figures are printed and
 // written to bench.json; nothing is asserted.
-import Foundation
 import ConfigModel
+import Foundation
 import IPVS
-import Netlink
+import IPVSNetlink
 import TestSupport
 
 enum BenchSize: Equatable {

@@ -2,10 +2,10 @@
 // Debian's keepalived 2.2.7 leaves from the same configuration in the same
 // guest, or checks a property of ours (counters kept over a reload, foreign
 // entries untouched, hostile verdicts refused, typed netlink errors).
-import Foundation
 import ConfigModel
+import Foundation
 import IPVS
-import Netlink
+import IPVSNetlink
 import TestSupport
 import Wire
 

@@ -2,12 +2,12 @@
 // unchanged services alone, hostile verdicts change nothing, a restart over
 // a stale table corrects ours and leaves the rest, lvs_flush and
 // lvs_flush_onstop, typed netlink errors, the sync daemon.
-import Foundation
-import ConfigModel
-import IPVS
-import Netlink
-import TestSupport
 import Codec
+import ConfigModel
+import Foundation
+import IPVS
+import IPVSNetlink
+import TestSupport
 import Wire
 
 /// A client namespace inside the guest, joined to it by a veth pair
@@ -44,11 +44,11 @@ final class ClientNamespace {
     }
 }
 
-func countersByService(_ client: IPVSNetlinkClient) throws -> [ServiceKey: (Netlink.IPVSCounters, [DestinationKey: Netlink.IPVSCounters])] {
-    var out: [ServiceKey: (Netlink.IPVSCounters, [DestinationKey: Netlink.IPVSCounters])] = [:]
+func countersByService(_ client: IPVSNetlinkClient) throws -> [ServiceKey: (IPVSNetlink.IPVSCounters, [DestinationKey: IPVSNetlink.IPVSCounters])] {
+    var out: [ServiceKey: (IPVSNetlink.IPVSCounters, [DestinationKey: IPVSNetlink.IPVSCounters])] = [:]
     let snap = try client.snapshot()
     for s in snap.services {
-        var d: [DestinationKey: Netlink.IPVSCounters] = [:]
+        var d: [DestinationKey: IPVSNetlink.IPVSCounters] = [:]
         for x in snap.destinations[s.key] ?? [] { d[x.key] = x.counters }
         out[s.key] = (s.counters, d)
     }

@@ -11,6 +11,7 @@
 // veth: the IPVS sync daemon follows vrrpd's MASTER state through the
 // supervisor's relay, and -I leaves the table on stop.
 import Foundation
+import IPVSNetlink
 import Netlink
 import TestSupport
 

@@ -1,8 +1,8 @@
 // Runs cases and records results (one JSON file per case).
-import Foundation
 import ConfigModel
+import Foundation
 import IPVS
-import Netlink
+import IPVSNetlink
 import TestSupport
 
 struct CaseResult: Codable {

@@ -2,7 +2,7 @@
 // comes from (the supervisor's slices, or a file when alone), the signals it
 // answers, and where its state changes go.
 import ConfigModel
-import DaemonSupport
+import DaemonCore
 import Glibc
 import Logging
 import Posix
@@ -84,7 +84,7 @@ final class Daemon: DaemonDelegate {
             }
             logger.info("reloading \(source.path)")
             do {
-                let config = try source.load()
+                let config = try source.load(for: .vrrpd)
                 generation = generation.next
                 service.reload(derive(config))
             } catch {

@@ -20,7 +20,8 @@ enum StatusReport {
                 lastTransition: Int64(realNow) - s.inStateFor.components.seconds, stats: stats(s.counters))
         }
         return StatusReply(requestID: request.requestID, generation: generation, program: .vrrpd, pid: getpid(),
-                           vrrpInstances: instances, dumpLines: lines(snaps, drops: service.socketDrops()))
+                           vrrpInstances: instances,
+                           dumpLines: lines(snaps, drops: service.socketDrops()) + [timing(service.advertTiming)])
     }
 
     /// keepalived's per-instance statistics, from our finer counters.
@@ -70,6 +71,12 @@ enum StatusReport {
                 + (list.isEmpty ? "none" : list.joined(separator: " ")))
         }
         return out
+    }
+
+    /// Whether adverts leave at their deadlines (each instance's own).
+    static func timing(_ t: AdvertTiming) -> String {
+        "adverts sent on their timer: \(t.sent), more than 1 ms late: \(t.lateOverOneMillisecond), "
+            + "latest \(t.maxLateness.wholeMicroseconds) µs after its deadline"
     }
 
     static func seconds(_ d: Duration) -> String {

@@ -1,9 +1,9 @@
+@testable import DaemonCore
 import Logging
 import Posix
 import Reactor
 import Testing
 import Wire
-@testable import DaemonSupport
 
 /// A daemon's delegate that records what it is told.
 final class Recorder: DaemonDelegate {

@@ -1,10 +1,10 @@
 import ConfigModel
+@testable import DaemonCore
 import Posix
 import Foundation
 import Glibc
-import Testing
 import TestSupport
-@testable import DaemonSupport
+import Testing
 
 @Suite struct LogFacilities {
     @Test(arguments: [

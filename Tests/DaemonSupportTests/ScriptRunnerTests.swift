@@ -1,11 +1,11 @@
 import ConfigModel
+@testable import DaemonCore
 import Foundation
 import Logging
 import Reactor
-import Testing
 import TestSupport
+import Testing
 import Wire
-@testable import DaemonSupport
 
 @Suite(.serialized) struct ScriptRunning {
     func run(_ job: ScriptJob) throws -> ScriptOutcome {

@@ -1,6 +1,6 @@
+@testable import DaemonCore
 import Testing
 import Wire
-@testable import DaemonSupport
 
 @Suite struct StatusFileLayout {
     @Test func statsListEveryInstanceCounterAsKeepalivedDoes() {

@@ -1,10 +1,10 @@
 // The IPVS netlink messages without a kernel: what each operation puts on
 // the wire, how replies are read, and that malformed replies are refused
 // rather than trusted (the kernel's side is covered in the IPVS guest).
-import Testing
 import ConfigModel
 import IPVS
-@testable import Netlink
+import Testing
+@testable import IPVSNetlink
 
 let family: UInt16 = 0x1d
 

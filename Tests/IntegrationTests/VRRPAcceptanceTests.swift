@@ -182,6 +182,15 @@ struct VRRPAcceptanceTests {
         #expect(fields["CapBnd"] == "0000000000003000" && fields["CapInh"] == "0000000000000000")
         #expect(fields["CapAmb"] == "0000000000000000")
         #expect(fields["NoNewPrivs"] == "1" && fields["Seccomp"] == "2")
+        // The short fair-class slice it asked for before the sandbox (kernels 6.12 on honour it).
+        let release = try TestSupport.sh("uname -r").split(separator: ".").prefix(2).compactMap { Int($0) }
+        if release.count == 2 && (release[0], release[1]) >= (6, 12) {
+            let sched = try String(contentsOfFile: "/proc/\(pid)/sched", encoding: .utf8)
+            let slice = sched.split(separator: "\n").first { $0.hasPrefix("se.slice") }?
+                .split(separator: ":").last?.trimmingCharacters(in: .whitespaces)
+            #expect(slice == "100000", "se.slice of vrrpd")
+            #expect(lab.router(1).log.contains("scheduler slice 100 µs"))
+        }
     }
 
     @Test func startUpRemovesLeftoverAddressesOfAKilledVrrpd() throws {

@@ -18,6 +18,22 @@ import TestSupport
         }
     }
 
+    @Test func theHelpMatchesTheGoldenText() throws {
+        let golden = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Golden/vrrpd-help.txt")
+        let r = try TestSupport.run([TestEnvironment.binary("vrrpd"), "--help"])
+        #expect(r.status == 0)
+        #expect(r.stdout == (try String(contentsOf: golden, encoding: .utf8)),
+                "vrrpd --help changed: update Tests/IntegrationTests/Golden/vrrpd-help.txt and man/vrrpd.8")
+    }
+
+    @Test func badCommandLinesExitWithArgumentParsersStatusAndShape() throws {
+        for argv in [["--bogus"], ["-f"], ["extra"], ["--dont-fork=3"], ["-lx"]] {
+            let r = try TestSupport.run([TestEnvironment.binary("vrrpd")] + argv)
+            #expect(r.status == 64, "\(argv)")
+            #expect(r.stderr.hasPrefix("Error: ") && r.stderr.contains("See 'vrrpd --help' for more information."), "\(argv)")
+        }
+    }
+
     @Test func theHelpTextNamesEveryOptionTheIssueAsksFor() throws {
         let help = try TestSupport.run([TestEnvironment.binary("vrrpd"), "--help"]).stdout
         for flag in ["-f, --use-file", "--compiled", "-n, --dont-fork", "-l, --log-console", "-D, --log-detail",

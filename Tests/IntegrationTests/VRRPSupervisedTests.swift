@@ -14,9 +14,13 @@ struct VRRPSupervisedTests {
         let lab = try VRRPLab("sv", routers: 2)
         defer { lab.close() }
         // nopreempt on both, so the respawned vrrpd stays backup and the move is visible.
+        // Router 2 has the higher priority (nopreempt keeps it backup until the kill),
+        // so its master-down interval (skew) is the shorter one: a respawned vrrpd
+        // that starts in tens of milliseconds, waiting its own master-down
+        // interval from its start, cannot win the race to master against it.
         try lab.start(1, .supervised, [InstanceConfig(priority: 200, nopreempt: true)])
         #expect(lab.waitForHolder("10.7.0.100", [1], timeout: 8), "the supervised vrrpd is master")
-        try lab.start(2, .ours, [InstanceConfig(priority: 100, nopreempt: true)])
+        try lab.start(2, .ours, [InstanceConfig(priority: 250, nopreempt: true)])
         #expect(lab.waitUntil(timeout: 5) { lab.state(2) == "BACKUP" && lab.status(2).contains("master 10.7.0.1") })
         let first = try #require(lab.supervisedVrrpd(1))
 

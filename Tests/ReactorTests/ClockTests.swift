@@ -87,6 +87,47 @@ import Testing
         #expect(q.nextDeadline == nil)
     }
 
+    @Test func aReusableTimerFiresAtItsLatestDeadlineOnlyAndCanBeArmedAgain() {
+        let clock = ManualClock()
+        let q = TimerQueue(clock: clock)
+        var fired: [Int64] = []
+        let id = q.makeTimer { fired.append(clock.now.nanoseconds / 1_000_000) }
+        #expect(!q.isScheduled(id))
+        clock.advance(by: .milliseconds(10))
+        #expect(fired.isEmpty, "made unarmed")
+        q.arm(id, at: clock.now + .milliseconds(30))
+        q.arm(id, at: clock.now + .milliseconds(20))
+        q.arm(id, at: clock.now + .milliseconds(50))
+        clock.advance(by: .milliseconds(100))
+        #expect(fired == [60], "only the last deadline counts")
+        #expect(!q.isScheduled(id) && q.count == 1, "fired, kept")
+        q.arm(id, at: clock.now + .milliseconds(5))
+        q.disarm(id)
+        clock.advance(by: .milliseconds(10))
+        #expect(fired == [60])
+        q.arm(id, at: clock.now + .milliseconds(5))
+        clock.advance(by: .milliseconds(10))
+        #expect(fired == [60, 125])
+        q.cancel(id)
+        q.arm(id, at: clock.now + .milliseconds(5))
+        clock.advance(by: .milliseconds(10))
+        #expect(fired == [60, 125] && q.count == 0, "a cancelled timer cannot be armed")
+    }
+
+    @Test func reArmingManyTimesLeavesNoPileOfStaleEntries() {
+        let clock = ManualClock()
+        let q = TimerQueue(clock: clock)
+        var n = 0
+        let ids = (0..<10).map { _ in q.makeTimer { n += 1 } }
+        for round in 0..<10_000 {
+            for id in ids { q.arm(id, at: clock.now + .seconds(3 + Int64(round % 7))) }
+        }
+        #expect(q.pendingEntries <= 64 + 4 * ids.count)
+        clock.advance(by: .seconds(20))
+        #expect(n == ids.count, "each fired once, at its last deadline")
+        #expect(q.nextDeadline == nil)
+    }
+
     @Test func instantArithmetic() {
         let a = Instant(nanoseconds: 1_500_000_000)
         #expect(a + .milliseconds(500) == Instant(nanoseconds: 2_000_000_000))

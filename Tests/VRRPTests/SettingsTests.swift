@@ -87,6 +87,15 @@ private func derive(_ c: VRRPInstance, _ g: GlobalDefinitions = GlobalDefinition
         #expect(m.gratuitous.masterRepeat == 1 && m.gratuitous.masterDelay == .zero)
     }
 
+    @Test func oldUnicastChecksumDetectsUnlessConfiguredAndUsesTheGlobalGroup() throws {
+        var g = GlobalDefinitions()
+        g.vrrpMcastGroup4 = IPAddress("224.0.0.99")!
+        #expect(try derive(instance(), g).0.unicastChecksum == .detect)
+        let (old, _) = try derive(instance { $0.oldUnicastChecksum = "" }, g)
+        #expect(old.unicastChecksum == .old && old.oldChecksumGroup == IPAddress("224.0.0.99"))
+        #expect(try derive(instance { $0.oldUnicastChecksum = "never" }, g).0.unicastChecksum == .never)
+    }
+
     @Test func addressesOfTheOtherFamilyAreAddedButNotAdvertised() throws {
         let (s, _) = try derive(instance {
             $0.virtualIpaddress = [vip("10.0.0.100/24"), vip("fd00::1/64")]

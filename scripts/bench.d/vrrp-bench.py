@@ -8,6 +8,11 @@ p.add_argument("--bin", required=True)
 p.add_argument("--work", required=True)
 p.add_argument("--policy-dir", required=True)
 p.add_argument("--smoke", action="store_true")
+# For looking at one part: --only cost --counts 200 --impls vrrpd --seconds 60
+p.add_argument("--only", choices=["failover", "cost"])
+p.add_argument("--counts", help="instance counts for the cost part, e.g. 1,50,200")
+p.add_argument("--impls", help="implementations for the cost part, e.g. vrrpd")
+p.add_argument("--seconds", type=float, help="how long the cost part measures")
 args = p.parse_args()
 TAG = f"vb{os.getpid() % 10000}"
 NS = {"hub": f"{TAG}hub", "a": f"{TAG}a", "b": f"{TAG}b", "obs": f"{TAG}obs"}
@@ -217,28 +222,65 @@ def memory(pid):
     return rss, pss
 
 
-def cost(impl, n, seconds):
-    cap = Capture(f"cost-{impl}-{n}")
-    r = Router(impl, NS["a"], conf(100, 2, 1, n))
+def cost_pair(k):
+    """A router namespace for the cost part, its eth0 a veth to a namespace of its own."""
+    ns, peer = f"{TAG}c{k}", f"{TAG}c{k}p"
+    sh(f"ip netns add {ns} && ip netns add {peer} && ip -n {ns} link set lo up")
+    sh(f"ip -n {ns} link add eth0 type veth peer name eth0 netns {peer}")
+    sh(f"ip -n {ns} link set eth0 up && ip -n {peer} link set eth0 up && ip -n {ns} addr add 10.9.0.1/24 dev eth0")
+    NS[f"c{k}"], NS[f"c{k}p"] = ns, peer
+    return ns
+
+
+class EgressCapture(Capture):
+    """What a router sends, captured in its own namespace as it leaves (the cost part's routers share no wire)."""
+    def __init__(self, name, ns):
+        self.path = f"{args.work}/{name}.pcap"
+        self.proc = subprocess.Popen(["ip", "netns", "exec", ns, "tcpdump", "-i", "eth0", "-n", "-U", "-w", self.path,
+                                      "--time-stamp-precision=nano", "-Q", "out", "ip proto 112 or arp"],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(0.5)
+
+
+def cost(impls, n, seconds):
+    """Every implementation at once, each on its own veth, so the machine's load is the same for all:
+    {impl: (CPU %, RSS KiB, PSS KiB, jitter ms, VRIDs seen)}."""
+    runs = []
+    for k, impl in enumerate(impls):
+        ns = cost_pair(k)
+        runs.append((impl, ns, EgressCapture(f"cost-{impl}-{n}", ns), Router(impl, ns, conf(100, 2, 1, n))))
+    last = f"10.9.{1 + (n - 1) // 250}.{1 + (n - 1) % 250}"
     try:
-        wait_for(lambda: holds(NS["a"], f"10.9.{1 + (n - 1) // 250}.{1 + (n - 1) % 250}"), 10 + n / 20)
+        for _, ns, _, _ in runs:
+            wait_for(lambda: holds(ns, last), 10 + n / 20)
         time.sleep(1.5)
-        pid = r.advert_pid()
-        c0, t0 = cpu_seconds(pid), time.time()
+        pids = {impl: r.advert_pid() for impl, _, _, r in runs}
+        c0, t0 = {impl: cpu_seconds(pid) for impl, pid in pids.items()}, time.time()
         time.sleep(seconds)
-        c1, t1 = cpu_seconds(pid), time.time()
-        rss, pss = memory(pid)
-        # Priority-0 adverts belong to a stop, not to the cadence.
-        frames = [f for f in cap.frames() if f[2] == "advert" and f[4] != 0 and t0 <= f[0] <= t1]
-        by_vrid = {}
-        for f in frames:
-            by_vrid.setdefault(f[3], []).append(f[0])
-        gaps = [(b - a) * 1000 for ts in by_vrid.values() for a, b in zip(ts, ts[1:])]
-        jitter = statistics.pstdev(gaps) if len(gaps) > 1 else float("nan")
-        return 100 * (c1 - c0) / (t1 - t0), rss, pss, jitter, len(by_vrid)
+        c1, t1 = {impl: cpu_seconds(pid) for impl, pid in pids.items()}, time.time()
+        out = {}
+        for impl, _, cap, _ in runs:
+            rss, pss = memory(pids[impl])
+            # Priority-0 adverts belong to a stop, not to the cadence.
+            frames = [f for f in cap.frames() if f[2] == "advert" and f[4] != 0 and t0 <= f[0] <= t1]
+            by_vrid = {}
+            for f in frames:
+                by_vrid.setdefault(f[3], []).append(f[0])
+            gaps = [(b - a) * 1000 for ts in by_vrid.values() for a, b in zip(ts, ts[1:])]
+            jitter = statistics.pstdev(gaps) if len(gaps) > 1 else float("nan")
+            out[impl] = (100 * (c1[impl] - c0[impl]) / (t1 - t0), rss, pss, jitter, len(by_vrid))
+        return out
     finally:
-        r.stop()
-        cap.stop()
+        for _, ns, cap, r in runs:
+            if r.proc.poll() is None:
+                r.proc.send_signal(signal.SIGTERM)
+                try:
+                    r.proc.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    r.kill9()
+            cap.stop()
+        for k in range(len(runs)):
+            sh(f"ip netns del {NS.pop(f'c{k}')}; ip netns del {NS.pop(f'c{k}p')}", check=False)
 
 
 def main():
@@ -247,8 +289,11 @@ def main():
     try:
         reps = 1 if args.smoke else 5
         versions = [3] if args.smoke else [2, 3]
-        print(f"== VRRP failover: SIGKILL of the master, last advert to the new master's first advert ({reps}x each)")
-        print(f"{'version':8} {'dies':11} {'takes over':11} {'RFC ms':>9} {'median ms':>10} {'max ms':>9} {'vs RFC':>8} {'GARP ms':>9}")
+        if args.only == "cost":
+            versions = []
+        if versions:
+            print(f"== VRRP failover: SIGKILL of the master, last advert to the new master's first advert ({reps}x each)")
+            print(f"{'version':8} {'dies':11} {'takes over':11} {'RFC ms':>9} {'median ms':>10} {'max ms':>9} {'vs RFC':>8} {'GARP ms':>9}")
         for version in versions:
             for m, b in [("keepalived", "keepalived"), ("vrrpd", "vrrpd"), ("keepalived", "vrrpd"), ("vrrpd", "keepalived")]:
                 down, res = failover(m, b, version, reps)
@@ -260,13 +305,16 @@ def main():
                 med = statistics.median(adv)
                 print(f"v{version:<7} {m:11} {b:11} {down:9.1f} {med:10.1f} {max(adv):9.1f} {med - down:+8.1f} "
                       f"{(statistics.median(garps) if garps else float('nan')):9.1f}")
-        seconds = 3 if args.smoke else 20
-        counts = [1, 50] if args.smoke else [1, 50, 200]
-        print(f"== VRRP cost: instances as master at advert_int 1, measured over {seconds} s")
+        if args.only == "failover":
+            return
+        seconds = args.seconds or (3 if args.smoke else 20)
+        counts = [int(c) for c in args.counts.split(",")] if args.counts else [1, 50] if args.smoke else [1, 50, 200]
+        impls = args.impls.split(",") if args.impls else ["keepalived", "vrrpd"]
+        print(f"== VRRP cost: instances as master at advert_int 1, measured over {seconds} s, "
+              f"{' and '.join(impls)} side by side (same load)")
         print(f"{'program':11} {'instances':>9} {'CPU %':>7} {'RSS MiB':>8} {'PSS MiB':>8} {'jitter ms':>10} {'VRIDs seen':>10}")
         for n in counts:
-            for impl in ["keepalived", "vrrpd"]:
-                cpu, rss, pss, jit, seen = cost(impl, n, seconds)
+            for impl, (cpu, rss, pss, jit, seen) in cost(impls, n, seconds).items():
                 print(f"{impl:11} {n:9d} {cpu:7.3f} {rss / 1024:8.1f} {pss / 1024:8.1f} {jit:10.3f} {seen:10d}")
     finally:
         teardown()

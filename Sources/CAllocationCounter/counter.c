@@ -1,0 +1,31 @@
+#define _GNU_SOURCE
+#include "CAllocationCounter.h"
+#include <errno.h>
+#include <stddef.h>
+#include <string.h>
+
+extern void *__libc_malloc(size_t);
+extern void *__libc_calloc(size_t, size_t);
+extern void *__libc_realloc(void *, size_t);
+extern void *__libc_memalign(size_t, size_t);
+
+static __thread int counting;
+static __thread uint64_t count;
+
+void alloc_counter_start(void) { count = 0; counting = 1; }
+uint64_t alloc_counter_stop(void) { counting = 0; return count; }
+
+static inline void note(void) { if (counting) count++; }
+
+void *malloc(size_t n) { note(); return __libc_malloc(n); }
+void *calloc(size_t a, size_t b) { note(); return __libc_calloc(a, b); }
+void *realloc(void *p, size_t n) { note(); return __libc_realloc(p, n); }
+void *memalign(size_t align, size_t n) { note(); return __libc_memalign(align, n); }
+void *aligned_alloc(size_t align, size_t n) { note(); return __libc_memalign(align, n); }
+int posix_memalign(void **out, size_t align, size_t n) {
+    note();
+    void *p = __libc_memalign(align, n);
+    if (!p) return ENOMEM;
+    *out = p;
+    return 0;
+}
