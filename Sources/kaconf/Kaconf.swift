@@ -5,6 +5,7 @@
 // runs it with only CAP_DAC_READ_SEARCH so root-only includes are readable.
 // Host facts (interfaces, users, script files) are read unless --offline.
 
+import CommandLineOptions
 import ConfigModel
 import KeepalivedConfig
 
@@ -25,7 +26,7 @@ enum Kaconf {
                 exit(0)
             case .usage(let text):
                 Output.put(text, fd: 2)
-                exit(64)
+                exit(CommandLineOutcome.usageStatus)
             }
         }
         switch invocation.command {

@@ -27,6 +27,8 @@ private let spec = CommandSpec(
         (["-fi", "x", "y"], ["use-file": "x", "config-id": "y"], []),
         (["-f", "-"], ["use-file": "-"], []),
         (["--secret", "3"], ["secret": "3"], []),
+        (["--log-console="], [:], ["log-console"]),
+        (["--use-file=", "a.conf"], ["use-file": "a.conf"], []),
         ([String](), [:], []),
     ])
     func wellFormedCommandLinesGiveTheirValuesAndFlags(_ argv: [String], _ values: [String: String], _ flags: [String]) throws {
@@ -47,6 +49,9 @@ private let spec = CommandSpec(
         (["extra"], "Error: Unexpected argument 'extra'"),
         (["a", "b"], "Error: 2 unexpected arguments: 'a', 'b'"),
         (["--", "-l"], "Error: Unexpected argument '-l'"),
+        (["---l"], "Error: Invalid option: ---l"),
+        (["-lD=x"], "Error: Unknown option '-lD'"),
+        (["-fx"], "Error: Unknown option '-fx'\n   or: Missing value for '-f <file>' in '-fx'"),
     ])
     func badCommandLinesAreUsageErrorsInArgumentParsersWords(_ argv: [String], _ start: String) {
         #expect(throws: CommandLineOutcome.self) { try spec.parse(argv) }
@@ -58,7 +63,7 @@ private let spec = CommandSpec(
                 return
             }
             #expect(text.hasPrefix(start + "\n"), "\(argv): \(text)")
-            #expect(text.hasSuffix("Usage: demo <options>\n  See 'demo --help' for more information.\n"))
+            #expect(text.hasSuffix("Usage: \(spec.usage)\n  See 'demo --help' for more information.\n"))
         }
     }
 
@@ -74,7 +79,7 @@ private let spec = CommandSpec(
 
     @Test func helpAfterTheEndOfOptionsIsAnOperand() {
         #expect(throws: CommandLineOutcome.self) { try spec.parse(["--", "--help"]) }
-        let withOperand = CommandSpec(name: "d", abstract: "x", options: [], operandName: "[<file>]")
+        let withOperand = CommandSpec(name: "d", abstract: "x", options: [], argument: ArgumentSpec("file", help: "x"))
         #expect((try? withOperand.parse(["--", "--help"]))?.operands == ["--help"])
     }
 
@@ -85,7 +90,7 @@ private let spec = CommandSpec(
 
             Some discussion.
 
-            USAGE: demo <options>
+            USAGE: demo [--use-file <file>] [--config-id <config-id>] [--log-console] [--log-detail] [--facility <facility>]
 
             OPTIONS:
               -f, --use-file <file>   The file.
@@ -99,5 +104,89 @@ private let spec = CommandSpec(
 
 
             """)
+    }
+
+    /// argument-parser lists up to 12 options in the usage line, then only the required ones.
+    @Test(arguments: [
+        (1, false, "t [<file>] [--o1 <v>]"),
+        (11, true, "t [<file>] [--o1 <v>] [--o2 <v>] [--o3 <v>] [--o4 <v>] [--o5 <v>] [--o6 <v>] [--o7 <v>] [--o8 <v>] [--o9 <v>] [--o10 <v>] --o11 <v>"),
+        (12, false, "t [<options>] [<file>]"),
+        (12, true, "t [<options>] [<file>] --o12 <v>"),
+    ])
+    func usageListsOptionsAsArgumentParserDoes(_ count: Int, _ lastRequired: Bool, _ usage: String) {
+        let options = (1...count).map { OptionSpec("o\($0)", value: "v", help: "", required: lastRequired && $0 == count) }
+        let c = CommandSpec(name: "t", abstract: "x", options: options, argument: ArgumentSpec("file", help: "x"))
+        #expect(c.usage == usage)
+        #expect(CommandSpec(name: "t", abstract: "x", options: options + options).usage == (lastRequired
+            ? "t [<options>] " + Array(repeating: "--o\(count) <v>", count: 2).joined(separator: " ") : "t <options>"))
+    }
+
+    static let tool = CommandSpec(
+        name: "tool", abstract: "A tool.", discussion: "It has two subcommands.",
+        subcommands: [
+            CommandSpec(name: "check", abstract: "Check a file.",
+                        options: [OptionSpec("strict", short: "s", help: "Be strict.")],
+                        argument: ArgumentSpec("file", help: "The file.", default: "/etc/tool.conf")),
+            CommandSpec(name: "build", abstract: "Build a file.",
+                        options: [OptionSpec("output", short: "o", value: "output", help: "Where to write it.", required: true)]),
+        ])
+
+    @Test func aSubcommandGetsTheRestOfTheCommandLine() throws {
+        let p = try Self.tool.parse(["check", "-s", "a.conf"])
+        #expect(p.subcommand == "check")
+        #expect(p.flag("strict"))
+        #expect(p.operands == ["a.conf"])
+        #expect(try Self.tool.parse(["build", "--output", "x"]).value("output") == "x")
+    }
+
+    @Test(arguments: [
+        (["bogus"], "Error: Unexpected argument 'bogus'\nUsage: tool <subcommand>\n  See 'tool --help' for more information.\n"),
+        (["--strict", "check"], "Error: Unknown option '--strict'\nUsage: tool <subcommand>\n  See 'tool --help' for more information.\n"),
+        (["check", "-o", "x"], "Error: Unknown option '-o'\nUsage: tool check [<file>] [--strict]\n"
+            + "  See 'tool check --help' for more information.\n"),
+        (["build"], "Error: Missing expected argument '--output <output>'\nHelp:  -o <output>  Where to write it.\n"
+            + "Usage: tool build --output <output>\n  See 'tool build --help' for more information.\n"),
+    ])
+    func subcommandErrorsNameTheCommandTheyAreAbout(_ argv: [String], _ text: String) {
+        #expect(throws: CommandLineOutcome.usage(text)) { try Self.tool.parse(argv) }
+    }
+
+    @Test(arguments: [[String](), ["-h"], ["--help"], ["help"], ["help", "bogus"]])
+    func theRootHelpListsTheSubcommands(_ argv: [String]) {
+        #expect(throws: CommandLineOutcome.help("""
+            OVERVIEW: A tool.
+
+            It has two subcommands.
+
+            USAGE: tool <subcommand>
+
+            OPTIONS:
+              -h, --help              Show help information.
+
+            SUBCOMMANDS:
+              check                   Check a file.
+              build                   Build a file.
+
+              See 'tool help <subcommand>' for detailed help.
+
+            """)) { try Self.tool.parse(argv) }
+    }
+
+    @Test(arguments: [["help", "check"], ["check", "--help"], ["check", "-sh"]])
+    func aSubcommandsHelpHasItsArgumentAndFullName(_ argv: [String]) {
+        #expect(throws: CommandLineOutcome.help("""
+            OVERVIEW: Check a file.
+
+            USAGE: tool check [<file>] [--strict]
+
+            ARGUMENTS:
+              <file>                  The file. (default: /etc/tool.conf)
+
+            OPTIONS:
+              -s, --strict            Be strict.
+              -h, --help              Show help information.
+
+
+            """)) { try Self.tool.parse(argv) }
     }
 }
