@@ -73,15 +73,9 @@ enum KaconfCommandLine {
         guard let command = p.subcommand.flatMap(Subcommand.init(rawValue:)) else {
             throw Self.command.usageError("Missing required subcommand.")
         }
-        var inv = Invocation(command: command)
-        inv.file = p.operands.first ?? inv.file
-        inv.werror = p.flag("werror")
-        inv.offline = p.flag("offline")
-        inv.configId = p.value("config-id")
-        inv.allConfig = p.flag("all-config")
-        inv.output = p.value("output")
-        inv.json = p.flag("json")
-        inv.keepalivedExitStatus = p.flag("keepalived-exit-status")
-        return inv
+        return Invocation(command: command, file: p.operands.first ?? Invocation.defaultFile,
+                          werror: p.flag("werror"), offline: p.flag("offline"), configId: p.value("config-id"),
+                          allConfig: p.flag("all-config"), output: p.value("output"), json: p.flag("json"),
+                          keepalivedExitStatus: p.flag("keepalived-exit-status"))
     }
 }

@@ -137,6 +137,52 @@ import TestSupport
         #expect(r.stdout == golden, "help of '\(sub)' changed: update Tests/IntegrationTests/Golden/\(name) and man/kaconf.1")
     }
 
+    @Test(arguments: [
+        ([String](), ""), (["-h"], ""), (["help"], ""), (["help", "bogus"], ""),
+        (["help", "lint"], "lint"), (["help", "compile"], "compile"), (["dump", "-eh"], "dump"),
+    ])
+    func everyWayOfAskingForHelpGivesTheGoldenText(_ argv: [String], _ sub: String) throws {
+        let r = try run([Self.kaconf] + argv)
+        let name = "kaconf" + (sub.isEmpty ? "" : "-\(sub)") + "-help.txt"
+        #expect(r.status == 0)
+        #expect(r.stdout == (try String(contentsOf: Self.golden.appendingPathComponent(name), encoding: .utf8)), "\(argv)")
+    }
+
+    static let lintUsage = "Usage: kaconf lint [<file>] [--werror] [--offline] [--config-id <config-id>] [--all-config]\n"
+        + "  See 'kaconf lint --help' for more information.\n"
+
+    /// argument-parser's words and exit status 64, with the usage of the command they are about.
+    @Test(arguments: [
+        (["bogus"], "Error: Unexpected argument 'bogus'\nUsage: kaconf <subcommand>\n  See 'kaconf --help' for more information.\n"),
+        (["--werror", "lint"], "Error: Unknown option '--werror'\nUsage: kaconf <subcommand>\n  See 'kaconf --help' for more information.\n"),
+        (["lint", "--json"], "Error: Unknown option '--json'\n" + lintUsage),
+        (["lint", "-ex"], "Error: Unknown option '-x'\n" + lintUsage),
+        (["lint", "a", "b", "c"], "Error: 2 unexpected arguments: 'b', 'c'\n" + lintUsage),
+        (["lint", "-i"], "Error: Missing value for '-i <config-id>'\nHelp:  -i <config-id>  The config-id for @ID lines and "
+            + "${_INSTANCE} (default: the host name up to its first '.').\n" + lintUsage),
+        (["lint", "--werror=yes"], "Error: The option '--werror' does not take any value, but 'yes' was specified.\n" + lintUsage),
+        (["lint", "--keepalived-exit-status", "---x"], "Error: Invalid option: ---x\n" + lintUsage),
+        (["compile", "k.conf"], "Error: Missing expected argument '--output <output>'\n"
+            + "Help:  -o <output>  Where to write the compiled configuration.\n"
+            + "Usage: kaconf compile [<file>] [--werror] [--offline] [--config-id <config-id>] [--all-config] --output <output>\n"
+            + "  See 'kaconf compile --help' for more information.\n"),
+        (["compile", "-oout.kacf"], "Error: Unknown option '-oout.kacf'\n   or: Missing value for '-o <output>' in '-oout.kacf'\n"
+            + "Usage: kaconf compile [<file>] [--werror] [--offline] [--config-id <config-id>] [--all-config] --output <output>\n"
+            + "  See 'kaconf compile --help' for more information.\n"),
+    ])
+    func badCommandLinesExitWithStatus64AndArgumentParsersWords(_ argv: [String], _ stderr: String) throws {
+        let r = try run([Self.kaconf] + argv)
+        #expect(r.status == 64, "\(argv)")
+        #expect(r.stdout.isEmpty)
+        #expect(r.stderr == stderr, "\(argv)")
+    }
+
+    @Test func anEmptyValueAfterTheEqualsSignIsTheBareOption() throws {
+        let dir = try Self.directory(["k.conf": Self.clean])
+        let r = try Self.kaconf(["lint", "--offline=", "--config-id=", "lb1", "k.conf"], in: dir)
+        #expect(r.status == 0, "\(r.stderr)")
+    }
+
     @Test func theManPageNamesEveryFlag() throws {
         let man = try String(contentsOf: TestEnvironment.packageRoot.appendingPathComponent("man/kaconf.1"), encoding: .utf8)
             .replacingOccurrences(of: "\\-", with: "-")
