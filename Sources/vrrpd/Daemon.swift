@@ -43,9 +43,9 @@ final class Daemon: DaemonDelegate {
         try l.start(delegate: self)
     }
 
-    func openStatusSocket(directory: String) {
+    func openStatusSocket(directory: String, owner: ResolvedUser) {
         do {
-            statusServer = try StatusServer(directory: directory, reactor: reactor, logger: logger) { [unowned self] r in
+            statusServer = try StatusServer(directory: directory, owner: owner, reactor: reactor, logger: logger) { [unowned self] r in
                 StatusReport.reply(self.service, request: r, generation: self.generation)
             }
         } catch {
@@ -55,9 +55,9 @@ final class Daemon: DaemonDelegate {
 
     /// Alone, before the sandbox: the peers' users (NSS reads files). vrrpd
     /// only connects; it listens on no peer socket.
-    func preparePeers(directory: String, user: String) throws {
+    func preparePeers(directory: String, owner: ResolvedUser) throws {
         let p = PeerSockets(program: .vrrpd, runtimeDirectory: directory, reactor: reactor, logger: logger)
-        try p.prepare(owner: try UserDirectory.resolve(user: user))
+        try p.prepare(owner: owner)
         peers = p
     }
 

@@ -8,7 +8,7 @@
 //               there (retried every 2 s; SO_PEERCRED: their users or root),
 //               sends them every state change and, on each (re)connection,
 //               every instance's state; listens only on
-//               <runtime-dir>/vrrpd.sock for `vrrpd --status`.
+//               <runtime-dir>/vrrpd/status.sock for `vrrpd --status`.
 // User:         keepalived-vrrpd.
 // Capabilities: CAP_NET_RAW (raw IP and AF_PACKET sockets),
 //               CAP_NET_ADMIN (addresses through rtnetlink). Nothing else.
@@ -59,9 +59,9 @@ enum VRRPD {
             var profile = ProgramProfile.of(.vrrpd)
             if let user = o.user { profile.user = user }
             if let fd = o.supervisorFD { try daemon.connectSupervisor(fd: fd) } else {
-                daemon.openStatusSocket(directory: o.runtimeDirectory)
-                try daemon.preparePeers(directory: o.runtimeDirectory,
-                                        user: geteuid() == 0 ? profile.user : currentUserName())
+                let me = try UserDirectory.resolve(user: geteuid() == 0 ? profile.user : currentUserName())
+                daemon.openStatusSocket(directory: o.runtimeDirectory, owner: me)
+                try daemon.preparePeers(directory: o.runtimeDirectory, owner: me)
             }
             let pid = o.pidFile.map(PidFile.init)
             try pid?.write()
