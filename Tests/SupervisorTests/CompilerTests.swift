@@ -80,6 +80,7 @@ struct SupervisorWithTheCompiler {
         defer { h.stop() }
         try h.start()
         #expect(h.waitForEvent("checkd") { $0.contains(" applied 1 ") } != nil)
+        #expect(h.waitForEvent("vrrpd") { $0.contains(" applied 1 ") } != nil)
         // Script 0 is vrrpd's notify_master: not in checkd's slice.
         try h.command("checkd", "script 0")
         #expect(h.waitForEvent("checkd") { $0.contains("script-result 0 refused: no script 0 in checkd's configuration") } != nil)
