@@ -100,7 +100,7 @@ public func fuzzConfigText(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     ConfigText.parse(file: "main.conf", host: host, grammar: FuzzGrammar(), diagnostics: diagnostics, options: options) { node in
         var stack = [node]
         while let n = stack.popLast() {
-            if n.keyword.text == "notify", (try? CommandSplitter.split(tokens: n.arguments)) != nil { commands += 1 }
+            if n.keyword.text == "notify", (try? CommandSplitter.split(tokens: Array(n.arguments))) != nil { commands += 1 }
             _ = try? CommandSplitter.split(n.line.text)
             _ = n.line.source
             switch n.body {
