@@ -47,6 +47,8 @@ let crossCheckCases: [CrossCheckCase] = [
     .init("VRRPv3 adverts are in 10 ms units", vi(" version 3\n advert_int 0.015"), .error, "units of 10 ms"),
     .init("VRRPv3 adverts stay below 40.96 s", vi(" version 3\n advert_int 41"), .error, "below 40.96"),
     .init("advert_int is at least 10 ms", vi(" advert_int 0.001"), .error, "advert_int must be 0.01...255 seconds"),
+    .init("a timer that is not a number says what it wants", vs(" delay_loop x"),
+          .error, "delay_loop expects a number of seconds (at least 0.000001), got 'x'"),
     .init("AH with state MASTER and a priority", vi(" state MASTER\n priority 100\n authentication {\n  auth_type AH\n  auth_pass x\n }"),
           .error, "AH authentication"),
     .init("AH with state MASTER and no priority: the owner", vi(" state MASTER\n authentication {\n  auth_type AH\n  auth_pass x\n }")),

@@ -285,6 +285,13 @@ public final class ModelBuilder {
         "\(r.lowerBound)...\(r.upperBound)"
     }
 
+    /// A range of seconds as a reader wants it: "0.1...255", or "at least
+    /// 0.000001" where the top is only the type's limit.
+    static func describe(_ range: ClosedRange<Interval>) -> String {
+        range.upperBound.microseconds >= 1_000_000_000 * 1_000_000
+            ? "at least \(range.lowerBound)" : "\(range.lowerBound)...\(range.upperBound)"
+    }
+
     /// A TIMER within `range`; nil after reporting.
     func timer(_ t: Token, _ n: ConfigNode, _ range: ClosedRange<Interval>, what: String? = nil,
                guess: String? = nil) -> Interval? {
@@ -298,13 +305,13 @@ public final class ModelBuilder {
             if Self.tooManyDecimals(text) {
                 error("\(what) has more than 6 decimal places: '\(t.text)'", at: t, line: line, notes: notes)
             } else {
-                error("\(what) expects seconds \(range.lowerBound)...\(range.upperBound), got '\(t.text)'",
+                error("\(what) expects a number of seconds (\(Self.describe(range))), got '\(t.text)'",
                       at: t, line: line, notes: notes)
             }
             return nil
         }
         guard range.contains(v) else {
-            error("\(what) must be \(range.lowerBound)...\(range.upperBound) seconds, got \(t.text)", at: t, line: line, notes: notes)
+            error("\(what) must be \(Self.describe(range)) seconds, got \(t.text)", at: t, line: line, notes: notes)
             return nil
         }
         return v
