@@ -88,15 +88,21 @@ public final class PeerSockets {
         for p in PeerSockets.connectsTo(program) { connect(p) }
     }
 
-    /// Sends `m` to every connected peer that Routing says receives it.
-    public func send(_ m: Message) {
+    /// Sends `m` to every connected peer that Routing says receives it
+    /// (or only to `peer`, e.g. the one that just connected).
+    public func send(_ m: Message, onlyTo peer: ProgramName? = nil) {
         guard case .relay(_, let targets)? = try? Routing.admit(m, from: program) else {
             logger.error("\(program) cannot send \(m.type) to its peers")
             return
         }
-        for t in targets {
+        for t in targets where peer == nil || peer == t {
             guard let c = peers[t] else { continue }
-            do { try c.channel.send(m) } catch { drop(t, "\(error)") }
+            do { try c.channel.send(m) } catch {
+                drop(t, "\(error)")
+                continue
+            }
+            // What the socket did not take now goes out when it is writable.
+            if c.channel.wantsWrite, let w = c.watch { try? reactor.modify(w, events: [.readable, .writable]) }
         }
     }
 

@@ -25,6 +25,7 @@ var allCases: [SuiteCase] {
         SuiteCase(name: "sync-daemon-follows-vrrp", body: syncDaemonFollowsVRRP),
         SuiteCase(name: "stack-checkd-and-applier", body: stackCheckdAndApplier),
         SuiteCase(name: "stack-with-vrrp", body: stackWithVRRP),
+        SuiteCase(name: "alone-vrrpd-tells-applier", body: aloneVrrpdTellsApplier),
     ]
 }
 

@@ -1,6 +1,8 @@
 // vrrpd at run time: the service on the reactor, where its configuration
 // comes from (the supervisor's slices, or a file when alone), the signals it
-// answers, and where its state changes go.
+// answers, and where its state changes go: to the supervisor, which relays
+// them, or, alone, straight to checkd and ipvs-applier over their named
+// sockets (PeerSockets), each told every instance's state when it connects.
 import ConfigModel
 import DaemonCore
 import Glibc
@@ -17,6 +19,8 @@ final class Daemon: DaemonDelegate {
     let logger: Logger
     let source: ConfigSource?
     private var link: DaemonLink?
+    /// Alone: checkd and ipvs-applier, when they run.
+    private var peers: PeerSockets?
     private var statusServer: StatusServer?
     private var generation = Generation(0)
     private var started = false
@@ -39,14 +43,22 @@ final class Daemon: DaemonDelegate {
         try l.start(delegate: self)
     }
 
-    func openStatusSocket(directory: String) {
+    func openStatusSocket(directory: String, owner: ResolvedUser) {
         do {
-            statusServer = try StatusServer(directory: directory, reactor: reactor, logger: logger) { [unowned self] r in
+            statusServer = try StatusServer(directory: directory, owner: owner, reactor: reactor, logger: logger) { [unowned self] r in
                 StatusReport.reply(self.service, request: r, generation: self.generation)
             }
         } catch {
             logger.warning("no status socket in \(directory): \(error)")
         }
+    }
+
+    /// Alone, before the sandbox: the peers' users (NSS reads files). vrrpd
+    /// only connects; it listens on no peer socket.
+    func preparePeers(directory: String, owner: ResolvedUser) throws {
+        let p = PeerSockets(program: .vrrpd, runtimeDirectory: directory, reactor: reactor, logger: logger)
+        try p.prepare(owner: owner)
+        peers = p
     }
 
     /// Starts `config` (alone) or waits for the supervisor's first slice, then runs until stopped.
@@ -55,6 +67,13 @@ final class Daemon: DaemonDelegate {
             generation = Generation.initial
             try begin(config)
         }
+        // Connect only now, in the sandbox: checkd and ipvs-applier know
+        // vrrpd by the uid it connects with (SO_PEERCRED), vrrpd's user.
+        try peers?.start(onMessage: { [unowned self] m, from in
+            self.logger.warning("ignoring \(m.type) from \(from): vrrpd takes nothing from its peers")
+        }, onPeer: { [unowned self] p, up in
+            if up { self.sendStates(to: p) }
+        })
         try reactor.run()
         logger.info("vrrpd stopped")
     }
@@ -101,11 +120,23 @@ final class Daemon: DaemonDelegate {
         reactor.stop()
     }
 
-    private func stateChanged(_ change: StateChange) {
-        guard let link, let state = Wire.VRRPState(rawValue: change.to.rawValue) else { return }
-        link.send(.vrrpStateChange(VRRPStateChange(generation: generation, instance: change.instance,
-                                                   syncGroup: syncGroups[change.instance], state: state,
-                                                   priority: change.priority)))
+    /// To the supervisor (which relays to checkd and ipvs-applier), or alone
+    /// to whichever of them is connected (or only to `peer`).
+    private func stateChanged(_ change: StateChange, onlyTo peer: ProgramName? = nil) {
+        guard let state = Wire.VRRPState(rawValue: change.to.rawValue) else { return }
+        let m = Message.vrrpStateChange(VRRPStateChange(generation: generation, instance: change.instance,
+                                                        syncGroup: syncGroups[change.instance], state: state,
+                                                        priority: change.priority))
+        if let link { link.send(m) } else { peers?.send(m, onlyTo: peer) }
+    }
+
+    /// A peer that (re)connects starts from the truth: every instance's
+    /// state now, as a change from that state to itself.
+    private func sendStates(to peer: ProgramName?) {
+        for s in service.snapshot() {
+            stateChanged(StateChange(instance: s.settings.name, from: s.state, to: s.state, reason: .startup,
+                                     priority: s.effectivePriority), onlyTo: peer)
+        }
     }
 
     // MARK: DaemonDelegate (under the supervisor)
@@ -134,12 +165,10 @@ final class Daemon: DaemonDelegate {
     }
 
     func received(_ message: Message, from: ProgramName) {
-        // A peer that (re)connects starts from the truth: resend every state.
+        // A peer that (re)connects starts from the truth (the supervisor
+        // relays to every peer: there is no addressing one through it).
         guard case .peerChange(let p) = message, p.up, p.program == .checkd || p.program == .ipvsApplier else { return }
-        for s in service.snapshot() {
-            stateChanged(StateChange(instance: s.settings.name, from: s.state, to: s.state, reason: .startup,
-                                     priority: s.effectivePriority))
-        }
+        sendStates(to: nil)
     }
 }
 

@@ -1,6 +1,9 @@
-// The status socket of a vrrpd started alone: `<runtime-dir>/vrrpd.sock`,
+// The status socket of a vrrpd started alone: `<runtime-dir>/vrrpd/status.sock`,
 // SOCK_SEQPACKET with Wire frames. Only root and vrrpd's own user may ask
-// (SO_PEERCRED); anything but a status request closes the connection.
+// (SO_PEERCRED); anything but a status request closes the connection. The
+// directory is vrrpd's own (as ipvs-applier/ and checkd/ are theirs), so
+// each unit can have systemd create just its own (RuntimeDirectory=).
+import DaemonCore
 import Glibc
 import Logging
 import Posix
@@ -16,10 +19,20 @@ final class StatusServer {
     private var clients: [ObjectIdentifier: (Channel, WatchID)] = [:]
     let path: String
 
-    init(directory: String, reactor: Reactor, logger: Logger, reply: @escaping (StatusRequest) -> StatusReply) throws {
-        path = directory + "/vrrpd.sock"
-        mkdir(directory, 0o755)
+    static func path(in runtime: String) -> String { runtime + "/vrrpd/status.sock" }
+
+    /// Before the sandbox: creates the directory and the socket, both
+    /// `owner`'s (vrrpd's user), so it can remove the socket at stop.
+    init(directory: String, owner: ResolvedUser, reactor: Reactor, logger: Logger,
+         reply: @escaping (StatusRequest) -> StatusReply) throws {
+        path = StatusServer.path(in: directory)
+        let own = directory + "/vrrpd"
+        _ = mkdir(directory, 0o755)
+        if mkdir(own, 0o750) != 0 && errno != EEXIST { throw SysError(call: "mkdir(\(own))", errno: .current) }
+        _ = try sys("chown(\(own))") { chown(own, owner.uid, owner.gid) }
         listener = try SeqPacket.listen(at: path, mode: 0o660)
+        let socketPath = path
+        _ = try sys("chown(\(socketPath))") { chown(socketPath, owner.uid, owner.gid) }
         self.reactor = reactor
         self.logger = logger
         self.reply = reply
@@ -80,7 +93,7 @@ final class StatusServer {
 /// `vrrpd --status`: asks the running vrrpd and prints its answer.
 enum StatusClient {
     static func run(directory: String) -> Int32 {
-        let path = directory + "/vrrpd.sock"
+        let path = StatusServer.path(in: directory)
         let fd: Descriptor
         do { fd = try SeqPacket.connect(to: path) } catch {
             printError("vrrpd: no vrrpd answers at \(path): \(error.errno)\n")

@@ -2,8 +2,13 @@
 //
 // Peers:        the supervisor over the inherited descriptor (--supervisor-fd),
 //               which also relays its state changes to checkd and
-//               ipvs-applier; or nobody when started alone (systemd), where
-//               `vrrpd --status` asks it over <runtime-dir>/vrrpd.sock.
+//               ipvs-applier. Alone (systemd): connects to
+//               <runtime-dir>/checkd/checkd.sock and
+//               <runtime-dir>/ipvs-applier/ipvs-applier.sock when they are
+//               there (retried every 2 s; SO_PEERCRED: their users or root),
+//               sends them every state change and, on each (re)connection,
+//               every instance's state; listens only on
+//               <runtime-dir>/vrrpd/status.sock for `vrrpd --status`.
 // User:         keepalived-vrrpd.
 // Capabilities: CAP_NET_RAW (raw IP and AF_PACKET sockets),
 //               CAP_NET_ADMIN (addresses through rtnetlink). Nothing else.
@@ -51,15 +56,17 @@ enum VRRPD {
             let initial = try source?.load(for: .vrrpd)
             let daemon = try Daemon(source: source, options: options, logger: logger)
             if let initial { Scheduling.apply(initial.config.global, logger: logger) }
+            var profile = ProgramProfile.of(.vrrpd)
+            if let user = o.user { profile.user = user }
             if let fd = o.supervisorFD { try daemon.connectSupervisor(fd: fd) } else {
-                daemon.openStatusSocket(directory: o.runtimeDirectory)
+                let me = try UserDirectory.resolve(user: geteuid() == 0 ? profile.user : currentUserName())
+                daemon.openStatusSocket(directory: o.runtimeDirectory, owner: me)
+                try daemon.preparePeers(directory: o.runtimeDirectory, owner: me)
             }
             let pid = o.pidFile.map(PidFile.init)
             try pid?.write()
             defer { pid?.remove() }
 
-            var profile = ProgramProfile.of(.vrrpd)
-            if let user = o.user { profile.user = user }
             let report = try Sandbox.enter(SandboxProfile(program: "vrrpd", user: profile.user,
                                                           capabilities: profile.capabilities,
                                                           policyDirectory: PolicyDirectory.resolve(explicit: o.policyDirectory)))
@@ -70,6 +77,11 @@ enum VRRPD {
             logger.critical("\(error)")
             return 1
         }
+    }
+
+    static func currentUserName() -> String {
+        guard let pw = getpwuid(geteuid()) else { return "\(geteuid())" }
+        return String(cString: pw.pointee.pw_name)
     }
 
     /// All of `text` to `fd` (no stdio globals: they are not concurrency-safe in Swift 6).

@@ -17,7 +17,7 @@ enum IPVSResults {
         "verdicts-down-inhibit-weight", "verdicts-quorum-hysteresis-sorry", "verdicts-alpha-start-and-recovery",
         "reload-keeps-unchanged-services", "hostile-verdicts-refused", "restart-over-stale-table",
         "flush-at-start-and-stop", "stop-with-dont-release-ipvs", "daemon-sandbox", "netlink-typed-errors", "sync-daemon", "sync-daemon-follows-vrrp",
-        "stack-checkd-and-applier", "stack-with-vrrp",
+        "stack-checkd-and-applier", "stack-with-vrrp", "alone-vrrpd-tells-applier",
     ]
 
     static var stageRan: Bool { FileManager.default.fileExists(atPath: directory.appendingPathComponent(".stage-started").path) }
