@@ -39,7 +39,8 @@ public final class ProbeRunner {
     /// Sessions allocated so far (in use or free for the next attempt).
     public var pooled: Int { slots.count }
     private var timeouts = DeadlineQueue<TimeoutEntry>()
-    private var timer: TimerID?
+    /// Made once and re-armed (no allocation per move).
+    private var timer: TimerID!
     private var timerAt: Instant?
     private var events = [epoll_event](repeating: epoll_event(), count: 256)
 
@@ -53,6 +54,10 @@ public final class ProbeRunner {
         self.reactor = reactor
         epoll = Descriptor(owning: try sys("epoll_create1") { epoll_create1(Int32(EPOLL_CLOEXEC)) })
         watch = try reactor.watch(epoll.rawValue, for: .readable) { [unowned self] _ in self.dispatch() }
+        timer = reactor.timers.makeTimer { [unowned self] in
+            self.timerAt = nil
+            self.expire(self.reactor.timers.firedAt ?? self.reactor.clock.now)
+        }
     }
 
     deinit {
@@ -285,21 +290,15 @@ public final class ProbeRunner {
     private func armTimer() {
         while let head = timeouts.first, !isLive(head.item) { timeouts.removeFirst() }
         guard let next = timeouts.earliest.map(ProbeRunner.instant) else {
-            if let t = timer { reactor.cancel(t) }
-            timer = nil
+            if timerAt != nil { reactor.timers.disarm(timer) }
             timerAt = nil
             return
         }
         // Armed no later than needed: when it fires it looks again.
         if let at = timerAt, at <= next + ProbeRunner.slack { return }
-        if let t = timer { reactor.cancel(t) }
         let at = next + ProbeRunner.slack
         timerAt = at
-        timer = reactor.timers.schedule(at: at) { [unowned self] in
-            self.timer = nil
-            self.timerAt = nil
-            self.expire(self.reactor.clock.now)
-        }
+        reactor.timers.arm(timer, at: at)
     }
 
     private func expire(_ now: Instant) {

@@ -85,10 +85,21 @@ public enum HealthAction: Hashable, Sendable {
 /// A check the executable should start now.
 public struct CheckRequest: Hashable, Sendable {
     public var id: CheckerID
-    public var spec: CheckerSpec
+    /// The checker's spec, shared with its state: one reference to copy per
+    /// check instead of the spec's several strings and arrays.
+    let specBox: CheckerSpecBox
+    public var spec: CheckerSpec { specBox.value }
     /// The url the attempt fetches (HTTP_GET / SSL_GET).
     public var urlIndex: Int
     public var startedAt: Moment
+}
+
+/// A checker spec behind one reference (see CheckRequest.specBox); equal by value.
+final class CheckerSpecBox: Hashable, Sendable {
+    let value: CheckerSpec
+    init(_ value: CheckerSpec) { self.value = value }
+    static func == (a: CheckerSpecBox, b: CheckerSpecBox) -> Bool { a === b || a.value == b.value }
+    func hash(into h: inout Hasher) { h.combine(value) }
 }
 
 public struct HealthEngine: Sendable {
@@ -96,7 +107,9 @@ public struct HealthEngine: Sendable {
 
     struct CheckerState: Sendable {
         let id: CheckerID
-        var spec: CheckerSpec
+        /// Boxed: states are copied on the hot path, and a box is one retain.
+        let specBox: CheckerSpecBox
+        var spec: CheckerSpec { specBox.value }
         var cycle: CheckerCycle
         var vs: Int
         var rs: Int
@@ -197,7 +210,7 @@ public struct HealthEngine: Sendable {
                     nextID += 1
                     byID[id] = checkers.count
                     rstate.checkers.append(checkers.count)
-                    checkers.append(CheckerState(id: id, spec: c, cycle: CheckerCycle(model: c.model, timing: c.timing),
+                    checkers.append(CheckerState(id: id, specBox: CheckerSpecBox(c), cycle: CheckerCycle(model: c.model, timing: c.timing),
                                                  vs: v, rs: r, isFile: isFile, reported: isFile))
                 }
                 vstate.realServers.append(r)
@@ -311,6 +324,13 @@ public struct HealthEngine: Sendable {
     /// (ha_suspend) are skipped and re-armed a delay_loop later.
     public mutating func due(_ now: Moment) -> [CheckRequest] {
         var out: [CheckRequest] = []
+        due(now, into: &out)
+        return out
+    }
+
+    /// `due(_:)` appending to `out`, so the caller can keep one buffer
+    /// (a few hundred batches a second otherwise each grow a new array).
+    public mutating func due(_ now: Moment, into out: inout [CheckRequest]) {
         while let (_, entry) = queue.popDue(now) {
             let i = Int(entry.index)
             guard i < checkers.count, checkers[i].stamp == entry.stamp, !checkers[i].running else { continue }
@@ -321,10 +341,9 @@ public struct HealthEngine: Sendable {
             checkers[i].running = true
             checkers[i].next = nil
             checkers[i].startedAt = now
-            out.append(CheckRequest(id: checkers[i].id, spec: checkers[i].spec, urlIndex: checkers[i].cycle.urlIndex,
+            out.append(CheckRequest(id: checkers[i].id, specBox: checkers[i].specBox, urlIndex: checkers[i].cycle.urlIndex,
                                     startedAt: now))
         }
-        return out
     }
 
     /// A check ended with `verdict`. Unknown ids (a checker removed by a
@@ -341,8 +360,8 @@ public struct HealthEngine: Sendable {
         let wasUp = checkers[i].cycle.isUp
         let hadRun = checkers[i].cycle.hasRun
         let step = checkers[i].cycle.record(up: verdict.up, startedAt: checkers[i].startedAt, now: now)
-        let spec = checkers[i].spec
-        if !verdict.up && (spec.timing.logAllFailures || (wasUp && step.retrying)) {
+        if !verdict.up && (checkers[i].spec.timing.logAllFailures || (wasUp && step.retrying)) {
+            let spec = checkers[i].spec
             out.append(.log("\(spec.keyword) on service \(spec.label) of VS \(virtuals[v].spec.label): attempt failed: \(verdict.reason)"
                             + (step.retrying ? "; retry \(checkers[i].cycle.retryIt) of \(spec.timing.retry) in \(spec.timing.delayBeforeRetry)s" : "")))
         }
@@ -528,10 +547,12 @@ public struct HealthEngine: Sendable {
         return all
     }
 
+    /// Reads the fields it needs in place: a copy of the real server's state
+    /// (strings, arrays) cost a retain and a release each, once per check.
     private func wireState(_ r: Int, of v: Int) -> RealServerHealth {
-        let rs = reals[r]
-        return RealServerHealth(virtualServer: virtuals[v].spec.configIndex, realServer: rs.spec.configIndex, up: rs.alive,
-                               weight: rs.alive ? HealthEngine.realWeight(rs.effectiveWeight) : 0, reason: rs.reason)
+        let alive = reals[r].alive
+        return RealServerHealth(virtualServer: virtuals[v].spec.configIndex, realServer: reals[r].spec.configIndex, up: alive,
+                               weight: alive ? HealthEngine.realWeight(reals[r].effectiveWeight) : 0, reason: reals[r].reason)
     }
 
     private func wireState(_ v: Int) -> VirtualServerHealth {
@@ -570,8 +591,11 @@ public struct HealthEngine: Sendable {
 
     /// As `sync(_:into:)` for one real server of `v` (its virtual server's state unchanged).
     private mutating func sync(_ v: Int, only r: Int, into out: inout [HealthAction]) {
-        let st = wireState(r, of: v)
-        if decided(r), reals[r].sent.map({ $0.up != st.up || $0.weight != st.weight }) ?? true {
+        // Called once per check: the message is built only when it changed.
+        let up = reals[r].alive
+        let weight = up ? HealthEngine.realWeight(reals[r].effectiveWeight) : 0
+        if reals[r].sent.map({ $0.up != up || $0.weight != weight }) ?? true, decided(r) {
+            let st = wireState(r, of: v)
             reals[r].sent = (st.up, st.weight)
             out.append(.realServer(st))
         }
@@ -805,7 +829,7 @@ public struct HealthEngine: Sendable {
             // Same checker: same id, same state, same place in the schedule.
             byID[checkers[c].id] = nil
             let newCycle = checkers[c].cycle
-            checkers[c] = CheckerState(id: prev.id, spec: checkers[c].spec, cycle: newCycle, vs: v, rs: r,
+            checkers[c] = CheckerState(id: prev.id, specBox: checkers[c].specBox, cycle: newCycle, vs: v, rs: r,
                                        running: prev.running, startedAt: prev.startedAt, stamp: 0, next: nil,
                                        isFile: prev.isFile, fileUp: prev.fileUp, fileWeight: prev.fileWeight,
                                        reported: prev.reported)

@@ -7,11 +7,11 @@ import ConfigModel
 /// origin (the reactor's clock in the executable, zero in tests).
 public struct Moment: Hashable, Comparable, Sendable, CustomStringConvertible {
     public var microseconds: Int64
-    public init(microseconds: Int64) { self.microseconds = microseconds }
+    @inlinable public init(microseconds: Int64) { self.microseconds = microseconds }
     public static let zero = Moment(microseconds: 0)
     public static func seconds(_ s: Double) -> Moment { Moment(microseconds: Int64((s * 1_000_000).rounded())) }
 
-    public static func < (a: Moment, b: Moment) -> Bool { a.microseconds < b.microseconds }
+    @inlinable public static func < (a: Moment, b: Moment) -> Bool { a.microseconds < b.microseconds }
     public static func + (a: Moment, b: Interval) -> Moment { Moment(microseconds: a.microseconds + b.microseconds) }
     public static func - (a: Moment, b: Moment) -> Interval { Interval(microseconds: a.microseconds - b.microseconds) }
     public var description: String { "t=\(Interval(microseconds: microseconds))s" }

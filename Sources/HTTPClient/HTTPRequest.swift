@@ -49,11 +49,21 @@ public struct HTTPRequest: Sendable, Equatable {
         address.contains(":") ? "[\(address)]:\(port)" : "\(address):\(port)"
     }
 
+    /// Built straight into one array: checkd makes a request per HTTP check,
+    /// and going through String interpolation cost five allocations.
     public var bytes: [UInt8] {
-        var s = "GET \(path) \(version.requestLineVersion)\r\n"
-        s += "User-Agent: KeepAliveClient\r\n"
-        if version.sendsConnectionClose { s += "Connection: close\r\n" }
-        s += "Host: \(host)\r\n\r\n"
-        return Array(s.utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(path.utf8.count + host.utf8.count + 80)
+        out += "GET ".utf8
+        out += path.utf8
+        out.append(UInt8(ascii: " "))
+        out += version.requestLineVersion.utf8
+        out += "\r\n".utf8
+        out += "User-Agent: KeepAliveClient\r\n".utf8
+        if version.sendsConnectionClose { out += "Connection: close\r\n".utf8 }
+        out += "Host: ".utf8
+        out += host.utf8
+        out += "\r\n\r\n".utf8
+        return out
     }
 }

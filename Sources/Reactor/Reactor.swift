@@ -27,6 +27,10 @@ public final class Reactor {
     /// Armed at the earliest deadline when the clock is the real one.
     private let timerFD: Descriptor
     private var armedDeadline: Instant?
+    /// The clock is the real one (timerfd armed); tested once, not per loop.
+    private let realClock: Bool
+    /// epoll_wait's buffer, kept between turns of the loop.
+    private var eventBuffer = [epoll_event](repeating: epoll_event(), count: 64)
     private var watches: [UInt64: Watch] = [:]
     private var nextWatch: UInt64 = 1
     private var stopping = false
@@ -44,6 +48,7 @@ public final class Reactor {
 
     public init(clock: any Clock = MonotonicClock()) throws(SysError) {
         self.clock = clock
+        realClock = clock is MonotonicClock
         timers = TimerQueue(clock: clock)
         epoll = Descriptor(owning: try sys("epoll_create1") { epoll_create1(Int32(EPOLL_CLOEXEC)) })
         timerFD = Descriptor(owning: try sys("timerfd_create(CLOCK_MONOTONIC)") {
@@ -102,7 +107,7 @@ public final class Reactor {
     /// Arms the timerfd for the earliest deadline (absolute, so a late wake-up
     /// never pushes the schedule back).
     private func armTimer() throws(SysError) {
-        guard clock is MonotonicClock else { return }
+        guard realClock else { return }
         let next = timers.nextDeadline
         guard next != armedDeadline else { return }
         armedDeadline = next
@@ -186,13 +191,25 @@ public final class Reactor {
     /// Waits for at most `timeout` (forever if nil, until the next timer
     /// in any case), then handles what is ready. Due timers fire first.
     public func runOnce(timeout: Duration?) throws(SysError) {
-        timers.fireDue()
+        // With the timerfd armed at the earliest deadline nothing can be due
+        // before it fires; only a timer scheduled since, earlier than that,
+        // needs the clock read here (a system call where the clock source
+        // has no vDSO, as in the emulated guest).
+        if !realClock {
+            timers.fireDue()
+        } else if let next = timers.nextDeadline, armedDeadline.map({ next < $0 }) ?? true {
+            timers.fireDue()
+        }
         if stopping { return }
         try armTimer()
         var ms: Int32 = -1
         if let timeout { ms = Int32(clamping: max(0, timeout.nanoseconds / 1_000_000)) }
-        if !(clock is MonotonicClock), let next = timers.nextDeadline, next <= clock.now { ms = 0 }
-        var events = [epoll_event](repeating: epoll_event(), count: 64)
+        if !realClock, let next = timers.nextDeadline, next <= clock.now { ms = 0 }
+        // Taken out while in use, so a handler that runs the loop itself gets a buffer of its own.
+        var events: [epoll_event] = []
+        swap(&events, &eventBuffer)
+        if events.isEmpty { events = [epoll_event](repeating: epoll_event(), count: 64) }
+        defer { swap(&events, &eventBuffer) }
         let epfd = epoll.rawValue
         let n: Int32
         do {
@@ -210,6 +227,8 @@ public final class Reactor {
                 _ = read(fd, &expirations, 8)
                 armedDeadline = nil
                 timers.fireDue()
+                // Armed for what is left now, so the next turn need not read the clock again.
+                try armTimer()
             } else if let w = watches[id] {
                 w.handler(ready)
             }

@@ -29,6 +29,10 @@ public final class TimerQueue {
     private var timers: [TimerID: Timer] = [:]
     /// Timers with a live entry in the heap.
     private var armedCount = 0
+    /// While `fireDue` runs actions: the clock reading they are due by, for
+    /// an action to use instead of reading the clock again (one system call
+    /// fewer per wake-up where the clock source has no vDSO).
+    public private(set) var firedAt: Instant?
     private var sequence: UInt64 = 0
     private var nextID: UInt64 = 0
 
@@ -110,6 +114,8 @@ public final class TimerQueue {
     @discardableResult
     public func fireDue() -> Int {
         let now = clock.now
+        firedAt = now
+        defer { firedAt = nil }
         var fired = 0
         while let top = heap.first, top.deadline <= now {
             let entry = pop()

@@ -23,6 +23,8 @@ final class CheckDaemon {
     private var timer: TimerID?
     private var armedAt: Moment?
     private var sequence: UInt16 = 0
+    /// The checks of one tick (kept: a few hundred ticks a second).
+    private var dueBuffer: [CheckRequest] = []
     private var trackWatcher: TrackFileWatcher?
     private var fifos: [NotifyFifo] = []
     private var presenceTimer: TimerID?
@@ -121,26 +123,29 @@ final class CheckDaemon {
     private func rearm() {
         guard !stopping else { return }
         let next = engine.nextDeadline
-        if next == armedAt && timer != nil { return }
-        if let t = timer { reactor.cancel(t); timer = nil }
+        if next == armedAt { return }
         armedAt = next
-        guard let next else { return }
-        // Up to 5 ms of slack lets checks due close together share one wake-up
-        // (a few hundred a second at most, whatever the number of checkers).
-        timer = reactor.timers.schedule(at: instant(next) + CheckDaemon.slack) { [unowned self] in
-            self.timer = nil
+        // Made once, then re-armed: no allocation when the deadline moves.
+        let t = timer ?? reactor.timers.makeTimer { [unowned self] in
             self.armedAt = nil
             self.tick()
         }
+        timer = t
+        guard let next else { return reactor.timers.disarm(t) }
+        // Up to 5 ms of slack lets checks due close together share one wake-up
+        // (a few hundred a second at most, whatever the number of checkers).
+        reactor.timers.arm(t, at: instant(next) + CheckDaemon.slack)
     }
 
     static let slack = Duration.milliseconds(5)
 
     private func tick() {
         guard !stopping else { return }
-        // One reading of the clock for the whole batch.
-        let at = reactor.clock.now
-        for request in engine.due(moment(at)) { launch(request, at: at) }
+        // One reading of the clock for the whole batch: the timer queue's own.
+        let at = reactor.timers.firedAt ?? reactor.clock.now
+        engine.due(moment(at), into: &dueBuffer)
+        for request in dueBuffer { launch(request, at: at) }
+        dueBuffer.removeAll(keepingCapacity: true)
         rearm()
     }
 

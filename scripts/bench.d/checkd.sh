@@ -60,7 +60,7 @@ measure() {
 
 farm_start() {  # farm_start COUNT FIRSTPORT [HTTPFROM] -> sets FARM_PID
   local log; log=$(mktemp)
-  $PY $PEERS tcp-farm --count "$1" --first "$2" --http --http-from "${3:-0}" >"$log" 2>&1 &
+  $PY $PEERS tcp-farm --count "$1" --first "$2" --http --http-from "${3:-0}" ${FARM_OPTS:-} >"$log" 2>&1 &
   FARM_PID=$!
   for _ in $(seq 1 300); do grep -q '^PORTS' "$log" && break; sleep 0.1; done
   rm -f "$log"
@@ -109,7 +109,10 @@ case "$mode" in
   --in-guest)
     secs=${2:-10}
     BIN=${CHECKD_BIN:-$(swift build -c release --show-bin-path)}
-    echo "inside ipvs-vm (TCG emulation), delay_loop 1, ${secs}s each"
+    # TCP ports accept and close, as real servers do: keepalived closes its
+    # TCP_CHECK sockets with SO_LINGER and waited on unaccepted ones' delayed ACK.
+    FARM_OPTS=--accept-all
+    echo "inside ipvs-vm (TCG emulation), delay_loop 1, ${secs}s each; the farm accepts every connection"
     theirs "keepalived 2.2.7: 1000 TCP_CHECK" tcp 1000 42000 "$secs"
     ours   "checkd:           1000 TCP_CHECK" 1000 0 42000 "$secs"
     theirs "keepalived 2.2.7: 1000 HTTP_GET" http 1000 42000 "$secs"
