@@ -4,6 +4,15 @@
 // logic; Sources/<program>/ are thin executables.
 import PackageDescription
 
+// How the long-running static programs are linked: lld, exporting nothing
+// (swiftc's -static-stdlib exports every symbol, which fills the mapped
+// .dynsym/.dynstr/.gnu.hash and keeps every public symbol from
+// --gc-sections), relative relocations packed (DT_RELR: 700 KB of .rela.dyn
+// read at every start becomes 6 KB). Nothing is dlsym'd from the programs.
+// vrrpd, 200 instances: RSS 13.6 -> 12.0 MB, its binary's resident pages 8.1 -> 6.6 MB.
+let leanStaticLink = ["-static-stdlib", "-use-ld=lld", "-Xlinker", "--no-export-dynamic",
+                      "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs"]
+
 let package = Package(
     name: "keepalived-swift",
     platforms: [.macOS(.v14)],
@@ -99,7 +108,7 @@ let package = Package(
             "VRRPService", "VRRP", "ConfigModel", "Reactor", "Posix", "Wire", "CShim", "DaemonCore", "Sandbox",
             "CommandLineOptions",
             .product(name: "Logging", package: "swift-log"),
-        ], linkerSettings: [.unsafeFlags(["-static-stdlib"])]),
+        ], linkerSettings: [.unsafeFlags(leanStaticLink)]),
         .executableTarget(name: "keepalived", dependencies: [
             "Supervision", "DaemonSupport", "Wire", "Reactor", "Sandbox", "Posix", "ConfigModel", "Codec", "CShim",
             .product(name: "Logging", package: "swift-log"),
