@@ -61,12 +61,14 @@ final class Daemon: DaemonDelegate {
         peers = p
     }
 
-    /// Starts `config` (alone) or waits for the supervisor's first slice, then runs until stopped.
-    func run(_ config: CompiledConfig?) throws {
-        if let config {
-            generation = Generation.initial
-            try begin(config)
-        }
+    /// Alone: starts the instances of `config` (which the caller then drops).
+    func start(_ config: CompiledConfig) throws {
+        generation = Generation.initial
+        try begin(config)
+    }
+
+    /// Runs until stopped (alone, after `start`; else from the supervisor's first slice).
+    func run() throws {
         // Connect only now, in the sandbox: checkd and ipvs-applier know
         // vrrpd by the uid it connects with (SO_PEERCRED), vrrpd's user.
         try peers?.start(onMessage: { [unowned self] m, from in

@@ -53,7 +53,7 @@ enum VRRPD {
             // Everything that needs root happens here, before the sandbox:
             // compiling as kaconf's user, the pid file, the status socket.
             Scheduling.requestShortSlice(logger: logger)
-            let initial = try source?.load(for: .vrrpd)
+            var initial = try source?.load(for: .vrrpd)
             let daemon = try Daemon(source: source, options: options, logger: logger)
             if let initial { Scheduling.apply(initial.config.global, logger: logger) }
             var profile = ProgramProfile.of(.vrrpd)
@@ -71,7 +71,9 @@ enum VRRPD {
                                                           capabilities: profile.capabilities,
                                                           policyDirectory: PolicyDirectory.resolve(explicit: o.policyDirectory)))
             logger.info("\(report)")
-            try daemon.run(initial)
+            // The model is not kept: the instances hold what they run on.
+            if let config = initial.take() { try daemon.start(config) }
+            try daemon.run()
             return 0
         } catch {
             logger.critical("\(error)")
