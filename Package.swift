@@ -101,7 +101,8 @@ let package = Package(
             "Checkers", "CheckerIO", "ConfigModel", "Codec", "HTTPClient", "Reactor", "Posix", "Wire", "Sandbox", "DaemonSupport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
-        ]),
+        // lld, packed relative relocations (1,000 checks: RSS -220 KB; see leanStaticLink).
+        ], linkerSettings: [.unsafeFlags(["-use-ld=lld", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs"])]),
         // Static Swift runtime, no Foundation (CommandLineOptions, not argument-parser):
         // vrrpd runs for months next to keepalived's 1.5 MB VRRP process (scripts/bench.d/vrrp.sh).
         .executableTarget(name: "vrrpd", dependencies: [
