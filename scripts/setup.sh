@@ -11,6 +11,7 @@ command -v swift >/dev/null || { echo "setup: swift not found (expected at /opt/
 # and the tools the tests drive.
 pkgs=(
   pkg-config libnl-3-dev libnl-genl-3-dev libnl-route-3-dev libssl-dev libcap-dev libseccomp-dev
+  libstdc++-12-dev
   keepalived iproute2 ipvsadm openssl curl tcpdump dnsmasq-base procps psmisc util-linux
   systemd hyperfine time
   python3-aiosmtpd python3-dnslib
