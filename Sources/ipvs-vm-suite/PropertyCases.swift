@@ -374,13 +374,24 @@ func typedErrors(_ s: Suite, _ r: inout CaseResult) throws {
     r.passed = ok
 }
 
-func syncDaemonFollowsVRRP(_ s: Suite, _ r: inout CaseResult) throws {
-    // An interface for the instance (kaconf refuses lo for VRRP).
-    for c in ["modprobe veth", "ip link add kasync0 type veth peer name kasync1", "ip link set kasync0 up"] {
+/// The interface the sync-daemon cases give their VRRP instance (kaconf
+/// refuses lo for VRRP): kasync0, one end of a veth pair with both ends up,
+/// and with `address` when the instance must send adverts from it.
+func addSyncVeth(address: String?) throws {
+    var commands = ["modprobe veth", "ip link add kasync0 type veth peer name kasync1", "ip link set kasync1 up",
+                    "ip link set kasync0 up"]
+    if let address { commands.append("ip addr add \(address) dev kasync0") }
+    for c in commands {
         let out = try run(["/bin/sh", "-c", c])
         if out.status != 0 { throw TestFailure("\(c): \(out.stderr)") }
     }
-    defer { _ = try? run(["/usr/bin/ip", "link", "del", "kasync0"]) }
+}
+
+func removeSyncVeth() { _ = try? run(["/usr/bin/ip", "link", "del", "kasync0"]) }
+
+func syncDaemonFollowsVRRP(_ s: Suite, _ r: inout CaseResult) throws {
+    try addSyncVeth(address: nil)
+    defer { removeSyncVeth() }
     var config = configuration([server("10.170.0.1", 80, [real("10.171.0.1", 80)])])
     var vi = VRRPInstance(name: "VI_SYNC")
     vi.interface = "kasync0"

@@ -396,13 +396,8 @@ func stackCheckdAndApplier(_ s: Suite, _ r: inout CaseResult) throws {
 // MARK: All three daemons: vrrpd's MASTER state drives the sync daemon
 
 func stackWithVRRP(_ s: Suite, _ r: inout CaseResult) throws {
-    // An interface for the instance (kaconf refuses lo for VRRP), with an address for its adverts.
-    for c in ["modprobe veth", "ip link add kasync0 type veth peer name kasync1", "ip link set kasync1 up",
-              "ip link set kasync0 up", "ip addr add 192.168.78.1/24 dev kasync0"] {
-        let out = try run(["/bin/sh", "-c", c])
-        if out.status != 0 { throw TestFailure("\(c): \(out.stderr)") }
-    }
-    defer { _ = try? run(["/usr/bin/ip", "link", "del", "kasync0"]) }
+    try addSyncVeth(address: "192.168.78.1/24")
+    defer { removeSyncVeth() }
     let dir = s.scratch("stack-vrrp")
     let server = LoopbackServer("127.0.0.2", 8080, http: false, dir: dir)
     try server.start()
