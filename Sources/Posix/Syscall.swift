@@ -3,6 +3,7 @@
 // asked for as an outcome (`nil`) rather than an error. A test build can
 // inject failures here (see `SyscallFaults`).
 import Glibc
+import Synchronization
 
 /// Calls `body`; on -1 throws `SysError(call:errno:)`, retrying on EINTR.
 @inline(__always)
@@ -38,27 +39,38 @@ public func sysNonBlocking<T: FixedWidthInteger>(_ call: @autoclosure () -> Stri
 /// calls whose description starts with a prefix; each queued error is used once.
 /// Empty in production, where `take` is one load and a branch.
 public enum SyscallFaults {
-    nonisolated(unsafe) private static var queued: [(prefix: String, errno: Errno)] = []
-    nonisolated(unsafe) private static var armed = false
+    // Tests run in parallel: the queue is behind a lock, and `armed` is an
+    // atomic so the production path stays one relaxed load.
+    private static let queued = Mutex<[(prefix: String, errno: Errno)]>([])
+    private static let armed = Atomic<Bool>(false)
 
     /// The next call whose name starts with `prefix` fails with `errno`.
     public static func inject(_ errno: Errno, into prefix: String) {
-        queued.append((prefix, errno))
-        armed = true
+        queued.withLock { q in
+            q.append((prefix, errno))
+            armed.store(true, ordering: .releasing)
+        }
     }
 
     public static func reset() {
-        queued = []
-        armed = false
+        queued.withLock { q in
+            q = []
+            armed.store(false, ordering: .releasing)
+        }
     }
 
     @inline(__always)
     static func take(_ call: () -> String) -> Errno? {
-        guard armed else { return nil }
-        let name = call()
-        guard let i = queued.firstIndex(where: { name.hasPrefix($0.prefix) }) else { return nil }
-        let e = queued.remove(at: i).errno
-        armed = !queued.isEmpty
-        return e
+        guard armed.load(ordering: .relaxed) else { return nil }
+        return takeQueued(call())
+    }
+
+    private static func takeQueued(_ name: String) -> Errno? {
+        queued.withLock { q in
+            guard let i = q.firstIndex(where: { name.hasPrefix($0.prefix) }) else { return nil }
+            let e = q.remove(at: i).errno
+            armed.store(!q.isEmpty, ordering: .releasing)
+            return e
+        }
     }
 }
