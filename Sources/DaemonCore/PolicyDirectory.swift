@@ -10,7 +10,7 @@ public enum PolicyDirectory {
 
     public static func resolve(explicit: String?) -> String {
         // Absolute, because children start in "/".
-        if let explicit { return absolute(explicit) }
+        if let explicit { return absolutePath(explicit) }
         let exeDir = executableDirectory()
         // <prefix>/sbin/prog -> <prefix>/share/keepalived-swift/policies, spelt without "..".
         let installed = "\(parent(of: exeDir))/\(installedRelative.dropFirst(3))"
@@ -22,14 +22,6 @@ public enum PolicyDirectory {
             dir = parent(of: dir)
         }
         return installed
-    }
-
-    public static func absolute(_ path: String) -> String {
-        if path.hasPrefix("/") { return path }
-        var buf = [CChar](repeating: 0, count: 4096)
-        guard getcwd(&buf, buf.count) != nil else { return path }
-        let cwd = String(decoding: buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        return cwd == "/" ? "/" + path : cwd + "/" + path
     }
 
     /// The directory holding the running executable.

@@ -32,6 +32,8 @@ public final class Daemon {
     /// daemon needs and may no longer open once confined.
     public static func start(_ program: ProgramName, options: DaemonOptions, policy: String? = nil,
                              beforeSandbox: () throws -> Void = {}) throws -> Daemon {
+        var options = options
+        options.config = absolutePath(options.config)  // ka-script-host and reloads start in "/"
         DaemonLogging.bootstrap(program: program.rawValue, options.logSettings)
         let logger = Logger(label: program.rawValue)
         var profile = ProgramProfile.of(program)

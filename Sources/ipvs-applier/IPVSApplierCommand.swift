@@ -103,8 +103,8 @@ struct IPVSApplierCommand: ParsableCommand {
         logger.logLevel = logDetail ? .debug : .info
 
         let alone = supervisorFD == nil
-        let source: ConfigSource? = alone ? (compiled.map { .compiled($0) }
-            ?? .text(file ?? "/etc/keepalived/keepalived.conf", configID: configID)) : nil
+        let source: ConfigSource? = alone ? (compiled.map { .compiled(absolutePath($0)) }
+            ?? .text(absolutePath(file ?? "/etc/keepalived/keepalived.conf"), configID: configID)) : nil
         var options = ApplierOptions()
         options.releaseOnStop = !dontRelease
         options.standalone = alone

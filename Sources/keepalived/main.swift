@@ -191,9 +191,3 @@ func companion(_ name: String) -> String {
 /// CLOSE_RANGE_CLOEXEC (linux/close_range.h, Linux 5.11).
 var closeRangeCloexec: Int32 { 1 << 2 }
 
-func absolutePath(_ p: String) -> String {
-    if p.hasPrefix("/") { return p }
-    var buf = [CChar](repeating: 0, count: 4096)
-    guard getcwd(&buf, buf.count) != nil else { return p }
-    return String(decoding: buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) + "/" + p
-}

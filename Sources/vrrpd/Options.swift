@@ -4,6 +4,7 @@
 // is linked with the static Swift runtime and runs for months).
 import CommandLineOptions
 import DaemonCore
+import Posix
 
 struct VRRPDOptions {
     var file: String?
@@ -94,7 +95,7 @@ struct VRRPDOptions {
     /// Where the configuration comes from when running alone.
     var source: ConfigSource? {
         if supervisorFD != nil { return nil }
-        if let compiled { return .compiled(compiled) }
-        return .text(file ?? "/etc/keepalived/keepalived.conf", configID: configID)
+        if let compiled { return .compiled(absolutePath(compiled)) }
+        return .text(absolutePath(file ?? "/etc/keepalived/keepalived.conf"), configID: configID)
     }
 }

@@ -90,10 +90,13 @@ final class Harness: @unchecked Sendable {
     var alone: [String: Spawned] = [:]
     var runtimeDirectory: String { dir.file("run") }
 
-    func startAlone(_ role: String, _ extra: [String] = []) throws {
-        let argv = ["\(bin)/\(role)", "-l", "-G", "-D", "--config", configPath, "--runtime-dir", runtimeDirectory,
+    /// `relativeConfig`: started in the configuration's directory and given
+    /// its name alone, as an operator types `-f keepalived.conf`.
+    func startAlone(_ role: String, _ extra: [String] = [], relativeConfig: Bool = false) throws {
+        let config = relativeConfig ? String(configPath.split(separator: "/").last!) : configPath
+        let argv = ["\(bin)/\(role)", "-l", "-G", "-D", "--config", config, "--runtime-dir", runtimeDirectory,
                     "--policy-dir", TestEnvironment.packageRoot.appendingPathComponent("policies").path] + extra
-        alone[role] = try Spawned(argv, outputFile: dir.file("\(role).log"))
+        alone[role] = try Spawned(argv, directory: relativeConfig ? dir.path : nil, outputFile: dir.file("\(role).log"))
     }
 
     func events(_ role: String) -> [String] {

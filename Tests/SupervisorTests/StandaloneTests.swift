@@ -54,7 +54,8 @@ extension RunsProcesses {
                                      user: "keepalived-vrrpd", timeout: 5)
         let h = try Harness("alone-script", config: Fixtures.vrrpOnly(scripts: [script]))
         defer { h.stop() }
-        try h.startAlone("vrrpd")
+        // A relative -f: ka-script-host, which starts in "/", loads it too.
+        try h.startAlone("vrrpd", relativeConfig: true)
         #expect(h.waitForEvent("vrrpd") { $0.contains(" applied 1 ") } != nil)
         try h.command("vrrpd", "script 0")
         #expect(h.waitForEvent("vrrpd") { $0.hasSuffix("script-result 0 exited with status 0") } != nil)
@@ -77,7 +78,7 @@ extension RunsProcesses {
     @Test func sighupReloadsTheFileAndABrokenFileKeepsTheOldConfiguration() throws {
         let h = try Harness("alone-hup", config: Fixtures.vrrpOnly())
         defer { h.stop() }
-        try h.startAlone("vrrpd")
+        try h.startAlone("vrrpd", relativeConfig: true)
         #expect(h.waitForEvent("vrrpd") { $0.contains(" applied 1 ") } != nil)
         let good = try Data(contentsOf: URL(fileURLWithPath: h.configPath))
         try Data("not compiled".utf8).write(to: URL(fileURLWithPath: h.configPath))

@@ -108,13 +108,13 @@ public final class Spawned: @unchecked Sendable {
     public let outputFile: String
     public var pid: Int32 { process.processIdentifier }
 
-    public init(_ argv: [String], environment: [String: String]? = nil, outputFile: String) throws {
+    public init(_ argv: [String], environment: [String: String]? = nil, directory: String? = nil, outputFile: String) throws {
         let fd = open(outputFile, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw TestFailure("open \(outputFile): \(String(cString: strerror(errno)))") }
         defer { close(fd) }
         let null = open("/dev/null", O_RDONLY | O_CLOEXEC)
         defer { close(null) }
-        process = try ChildProcess.spawn(argv, environment: environment, directory: nil,
+        process = try ChildProcess.spawn(argv, environment: environment, directory: directory,
                                          stdin: null, stdout: fd, stderr: fd)
         self.outputFile = outputFile
     }
