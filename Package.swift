@@ -13,6 +13,14 @@ import PackageDescription
 // kaconf compiling 200 instances: max RSS 11.0 -> 9.4 MB; `genhash --help` 7.4 -> 6.1 MB.
 // The C++ runtime the Swift runtime needs comes from libstdc++.a, not the
 // shared library (linker/static-libstdc++/libstdc++.so says why): RSS -900 KB.
+// Dynamic exclusivity checks (swift_beginAccess, a thread-local lookup per
+// access to a class property or global) in release builds of the code on
+// the hot paths: the encoder's shared buffer (~5% of a large compile), the
+// reactor, and checkd's scheduler, probe runner and HTTP client (where
+// swift_beginAccess and its thread-local lookup showed in the per-check
+// profile, perf in the benchmark guest). Debug builds, which the tests run, keep them.
+let hotPath: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
+
 let leanStaticLink = ["-static-stdlib", "-use-ld=lld", "-Xlinker", "--no-export-dynamic",
                       "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs",
                       "-L\(Context.packageDirectory)/linker/static-libstdc++"]
@@ -43,21 +51,19 @@ let package = Package(
         .target(name: "CShim"),
 
         // MARK: Bottom: the one binary encoding
-        // Exclusivity checks on the encoder's one shared buffer cost ~5% of a large
-        // compile; the buffer is only ever touched by one container at a time.
-        .target(name: "Codec", swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]),
+        .target(name: "Codec", swiftSettings: hotPath),
 
         // MARK: Configuration
         .target(name: "ConfigModel", dependencies: ["Codec"]),
         .target(name: "KeepalivedConfig", dependencies: ["ConfigModel"]),
 
         // MARK: Health checking (pure logic: scheduler, verdicts, probes)
-        .target(name: "Checkers", dependencies: ["ConfigModel", "HTTPClient"]),
+        .target(name: "Checkers", dependencies: ["ConfigModel", "HTTPClient"], swiftSettings: hotPath),
 
         // MARK: Runtime shared by every program
         .target(name: "Posix", dependencies: ["CShim"]),
         .target(name: "Wire", dependencies: ["Codec", "Posix", "CShim"]),
-        .target(name: "Reactor", dependencies: ["Posix", "CShim"]),
+        .target(name: "Reactor", dependencies: ["Posix", "CShim"], swiftSettings: hotPath),
         .target(name: "Sandbox", dependencies: ["Posix", "CShim", "CCap", "CSeccomp"]),
         // The supervisor's decisions, as pure code on an injected clock.
         .target(name: "Supervision", dependencies: ["Wire", "Reactor", "Posix", "ConfigModel"]),
@@ -80,7 +86,7 @@ let package = Package(
         .target(name: "IPVS", dependencies: ["ConfigModel"]),
 
         // MARK: checkd's I/O: probe sockets, track files (syscalls live here, not in Checkers)
-        .target(name: "CheckerIO", dependencies: ["Checkers", "ConfigModel", "Reactor", "Posix", "CShim"]),
+        .target(name: "CheckerIO", dependencies: ["Checkers", "ConfigModel", "Reactor", "Posix", "CShim"], swiftSettings: hotPath),
         // MARK: VRRP (pure protocol logic: codec, validation, state machine)
         .target(name: "VRRP", dependencies: ["ConfigModel"]),
         // rtnetlink (addresses, links), raw: what vrrpd links.
@@ -92,7 +98,7 @@ let package = Package(
         // vrrpd's engine: instances on the reactor, carried out over VRRPIO and Netlink.
         .target(name: "VRRPService", dependencies: ["VRRP", "VRRPIO", "Netlink", "Reactor", "Posix", "ConfigModel"]),
         // MARK: HTTP and TLS client, no I/O of its own (genhash and checkd drive it)
-        .target(name: "HTTPClient", dependencies: ["COpenSSL"]),
+        .target(name: "HTTPClient", dependencies: ["COpenSSL"], swiftSettings: hotPath),
 
         // MARK: Programs
         // Static Swift runtime and no argument-parser (CommandLineOptions instead):
@@ -106,7 +112,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         // lld, packed relative relocations (1,000 checks: RSS -220 KB; see leanStaticLink).
-        ], linkerSettings: [.unsafeFlags(["-use-ld=lld", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs"])]),
+        ], swiftSettings: hotPath, linkerSettings: [.unsafeFlags(["-use-ld=lld", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs"])]),
         // Static Swift runtime, no Foundation (CommandLineOptions, not argument-parser):
         // vrrpd runs for months next to keepalived's 1.5 MB VRRP process (scripts/bench.d/vrrp.sh).
         .executableTarget(name: "vrrpd", dependencies: [

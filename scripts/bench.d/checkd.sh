@@ -83,20 +83,78 @@ ours() {
   rm -rf "$dir"
 }
 
-# keepalived's checker process, on the same farm (inside ipvs-vm only: it exits without IPVS).
-theirs() {
-  local label=$1 kind=$2 n=$3 first=$4 secs=$5 dir i
-  dir=$(mktemp -d)
-  if [ "$kind" = tcp ]; then write_conf "$dir/keepalived.conf" "$n" 0 "$first"; else write_conf "$dir/keepalived.conf" 0 "$n" "$first"; fi
-  if [ "$kind" = tcp ]; then farm_start "$n" "$first" 99999; else farm_start "$n" "$first" 0; fi
-  keepalived -C -n -G -f "$dir/keepalived.conf" -p "$dir/k.pid" -c "$dir/c.pid" >/dev/null 2>&1 &
-  local parent=$!
-  sleep 4
-  local child; child=$(cat "$dir/c.pid" 2>/dev/null || pgrep -P "$parent" | head -1)
-  if [ -n "$child" ] && [ -d "/proc/$child" ]; then measure "$label" "$child" "$secs"; else echo "$label: keepalived's checker did not start"; fi
-  kill "$parent" 2>/dev/null; wait "$parent" 2>/dev/null
-  kill "$FARM_PID" 2>/dev/null; wait "$FARM_PID" 2>/dev/null
-  ipvsadm -C 2>/dev/null
+
+# round LABEL PID SECONDS: one measuring window -> "checks user_us sys_us" per check
+# (checks counted by the kernel; user and system time from /proc/PID/stat).
+round() {
+  local pid=$2 secs=$3 o0 o1 u0 u1 s0 s1
+  o0=$(passive_opens); u0=$(awk '{ print $14 }' "/proc/$pid/stat"); s0=$(awk '{ print $15 }' "/proc/$pid/stat")
+  sleep "$secs"
+  o1=$(passive_opens); u1=$(awk '{ print $14 }' "/proc/$pid/stat"); s1=$(awk '{ print $15 }' "/proc/$pid/stat")
+  awk -v o=$((o1 - o0)) -v u=$((u1 - u0)) -v s=$((s1 - s0)) -v t="$secs" -v hz="$HZ" \
+    'BEGIN { printf "%.0f %.1f %.1f\n", o / t, o ? 1e6 * u / hz / o : 0, o ? 1e6 * s / hz / o : 0 }'
+}
+
+# side_by_side KIND COUNT SECONDS ROUNDS: keepalived's checker and checkd, each
+# with its own farm of COUNT ports, measured in turns (each round starts the
+# checker afresh, waits out the warmup, measures, stops it); medians printed,
+# with CPU per check split into user and system time.
+side_by_side() {
+  local kind=$1 n=$2 secs=$3 rounds=$4 dir kp child cp k=() c=() i krss=0 crss=0
+  dir=$(mktemp -d); chmod 1777 "$dir"
+  local tcp=$n http=0; [ "$kind" = http ] && { tcp=0; http=$n; }
+  write_conf "$dir/theirs.conf" "$tcp" "$http" 42000
+  write_conf "$dir/ours.conf" "$tcp" "$http" 44000
+  "$BIN/kaconf" compile "$dir/ours.conf" -o "$dir/ours.kacf" || { echo "kaconf failed"; return; }
+  chmod 644 "$dir/ours.kacf"
+  local httpfrom=99999; [ "$kind" = http ] && httpfrom=0
+  farm_start "$n" 42000 $((httpfrom == 0 ? 42000 : httpfrom)); local farm1=$FARM_PID
+  farm_start "$n" 44000 $((httpfrom == 0 ? 44000 : httpfrom)); local farm2=$FARM_PID
+  for ((i = 0; i < rounds; i++)); do
+    rm -f "$dir/c.pid"
+    keepalived -C -n -G -f "$dir/theirs.conf" -p "$dir/k.pid" -c "$dir/c.pid" >/dev/null 2>&1 &
+    kp=$!
+    sleep 4
+    child=$(cat "$dir/c.pid" 2>/dev/null || pgrep -P "$kp" | head -1)
+    if [ -n "$child" ] && [ -d "/proc/$child" ]; then k+=("$(round theirs "$child" "$secs")"); krss=$(rss_kb "$child"); fi
+    kill "$kp" 2>/dev/null; wait "$kp" 2>/dev/null
+    ipvsadm -C 2>/dev/null
+    "$BIN/checkd" -f "$dir/ours.kacf" --runtime-dir "$dir" -G >"$dir/checkd.log" 2>&1 &
+    cp=$!
+    sleep 4
+    if [ -d "/proc/$cp" ]; then c+=("$(round ours "$cp" "$secs")"); crss=$(rss_kb "$cp"); fi
+    kill "$cp" 2>/dev/null; wait "$cp" 2>/dev/null
+  done
+  [ ${#k[@]} -gt 0 ] && [ ${#c[@]} -gt 0 ] || { echo "$kind: a checker did not start"; kill "$farm1" "$farm2"; return; }
+  report() {  # LABEL ROUND... -> the median round by CPU per check
+    local label=$1; shift
+    printf '%s\n' "$@" | awk -v l="$label" -v r="$RSS" '
+      { n++; rate[n] = $1; us[n] = $2; sy[n] = $3; tot[n] = $2 + $3 }
+      END {
+        for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (tot[j] < tot[i]) {
+          t = tot[i]; tot[i] = tot[j]; tot[j] = t; t = us[i]; us[i] = us[j]; us[j] = t
+          t = sy[i]; sy[i] = sy[j]; sy[j] = t; t = rate[i]; rate[i] = rate[j]; rate[j] = t }
+        m = int((n + 1) / 2)
+        printf "%-34s %6.0f checks/s  %5.1f %% CPU  %4.0f us/check (user %3.0f + system %3.0f; rounds %.0f..%.0f)  %5.1f MiB RSS\n",
+          l, rate[m], rate[m] * tot[m] / 1e4, tot[m], us[m], sy[m], tot[1], tot[n], r / 1024
+        print tot[m] > "/dev/stderr"
+      }'
+  }
+  RSS=$krss report "keepalived 2.2.7: $n ${kind^^}" "${k[@]}" 2>"$dir/kt"
+  RSS=$crss report "checkd:           $n ${kind^^}" "${c[@]}" 2>"$dir/ct"
+  # Each round's pair ran a minute apart at most: their ratio is the figure
+  # least moved by the host's load.
+  printf '%s\n' "${k[@]}" >"$dir/k"; printf '%s\n' "${c[@]}" >"$dir/c"
+  paste -d' ' "$dir/k" "$dir/c" | awk '
+    { n++; r[n] = ($5 + $6) / ($2 + $3); half[n] = ($2 + $3) / 2; sys[n] = $6 }
+    END {
+      line = ""; for (i = 1; i <= n; i++) line = line sprintf(" %.2f", r[i])
+      for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (r[j] < r[i]) { t = r[i]; r[i] = r[j]; r[j] = t }
+      printf "  checkd / keepalived CPU per check, round by round:%s; median %.2f (target 0.50)\n", line, r[int((n + 1) / 2)]
+      line = ""; for (i = 1; i <= n; i++) line = line sprintf(" %.0f/%.0f", sys[i], half[i])
+      printf "  checkd system time alone vs half of keepalived total, us per check:%s\n", line
+    }'
+  kill "$farm1" "$farm2" 2>/dev/null; wait "$farm1" "$farm2" 2>/dev/null
   rm -rf "$dir"
 }
 
@@ -108,15 +166,16 @@ case "$mode" in
     ;;
   --in-guest)
     secs=${2:-10}
+    rounds=${ROUNDS:-3}
     BIN=${CHECKD_BIN:-$(swift build -c release --show-bin-path)}
     # TCP ports accept and close, as real servers do: keepalived closes its
     # TCP_CHECK sockets with SO_LINGER and waited on unaccepted ones' delayed ACK.
     FARM_OPTS=--accept-all
-    echo "inside ipvs-vm (TCG emulation), delay_loop 1, ${secs}s each; the farm accepts every connection"
-    theirs "keepalived 2.2.7: 1000 TCP_CHECK" tcp 1000 42000 "$secs"
-    ours   "checkd:           1000 TCP_CHECK" 1000 0 42000 "$secs"
-    theirs "keepalived 2.2.7: 1000 HTTP_GET" http 1000 42000 "$secs"
-    ours   "checkd:           1000 HTTP_GET" 0 1000 42000 "$secs"
+    echo "inside ipvs-vm (TCG emulation), delay_loop 1; the farm accepts every connection"
+    echo "keepalived's checker and checkd, each on a farm of its own, take turns: $rounds rounds of ${secs}s each"
+    echo "(a shared host's load moves these figures by a third from one minute to the next); the median round is shown"
+    side_by_side tcp 1000 "$secs" "$rounds"
+    side_by_side http 1000 "$secs" "$rounds"
     ;;
   *)
     BIN=$(bin_dir)
