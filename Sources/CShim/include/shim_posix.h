@@ -8,4 +8,6 @@ int cshim_pipe2(int fds[2], int flags);
 int cshim_close_range(unsigned int first, unsigned int last, int flags);
 int cshim_setresuid(uid_t r, uid_t e, uid_t s);
 int cshim_setresgid(gid_t r, gid_t e, gid_t s);
+// malloc.h is not in Swift's Glibc module: gives freed heap pages back to the kernel.
+int cshim_malloc_trim(size_t pad);
 #endif
