@@ -33,7 +33,10 @@ final class SupervisorUnderTest {
         chmod(conf, 0o644)
         process = try Spawned(["\(DaemonUnderTest.binDirectory)/keepalived", "-n", "-l", "-G", "-f", conf,
                                "-p", "\(dir)/keepalived.pid", "-r", "\(dir)/vrrp.pid", "-c", "\(dir)/checkers.pid",
-                               "--policy-dir", DaemonUnderTest.policyDirectory] + arguments,
+                               "--policy-dir", DaemonUnderTest.policyDirectory,
+                               // The guest is emulated (TCG): a reload under a loaded host once kept
+                               // ipvs-applier from answering two 5-second hellos in time.
+                               "--watchdog-period", "15"] + arguments,
                               outputFile: "\(dir)/keepalived.log")
     }
 
