@@ -146,11 +146,13 @@ final class ParityBench: @unchecked Sendable {
     let kaconf = TestEnvironment.binary("kaconf")
     private let lock = NSLock()
     private var counter = 0
+    // Two tests make one each, possibly at once: the count is behind a lock.
     nonisolated(unsafe) private static var made = 0
+    private static let madeLock = NSLock()
 
     init() throws {
-        Self.made += 1
-        ns = "kapar\(getpid() % 100000)n\(Self.made)"
+        let n = Self.madeLock.withLock { Self.made += 1; return Self.made }
+        ns = "kapar\(getpid() % 100000)n\(n)"
         try sh("ip netns add \(ns) && ip -n \(ns) link set lo up")
         for i in 0..<4 {
             try sh("ip -n \(ns) link add eth\(i) type veth peer name peer\(i) && ip -n \(ns) link set eth\(i) up && ip -n \(ns) link set peer\(i) up")
