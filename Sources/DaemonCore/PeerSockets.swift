@@ -133,7 +133,7 @@ public final class PeerSockets {
     private func connect(_ peer: ProgramName) {
         let path = PeerSockets.socketPath(of: peer, in: directory)
         do {
-            let socket = try SeqPacket.connect(to: path)
+            let socket = try SeqPacket.connect(to: path, waitForRoom: false)
             let creds = try SeqPacket.peerCredentials(of: socket.rawValue)
             guard creds.uid == 0 || creds.uid == uids[peer] else {
                 logger.error("\(path) is served by uid \(creds.uid), not \(peer)'s user: not using it")

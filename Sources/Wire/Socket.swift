@@ -89,10 +89,12 @@ public enum SeqPacket {
     }
 
     /// Connects to a named socket; the connected descriptor is non-blocking.
-    public static func connect(to path: String) throws(SysError) -> Descriptor {
-        let fd = Descriptor(owning: try sys("socket(AF_UNIX, SOCK_SEQPACKET)") {
-            socket(AF_UNIX, Int32(SOCK_SEQPACKET.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        })
+    /// `waitForRoom`: when the listener's backlog is full, wait for it (a
+    /// command-line client) or fail at once with EAGAIN (a daemon, which
+    /// must never stall on a peer that is not accepting: it retries later).
+    public static func connect(to path: String, waitForRoom: Bool = true) throws(SysError) -> Descriptor {
+        let flags = Int32(SOCK_SEQPACKET.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | (waitForRoom ? 0 : Int32(SOCK_NONBLOCK.rawValue))
+        let fd = Descriptor(owning: try sys("socket(AF_UNIX, SOCK_SEQPACKET)") { socket(AF_UNIX, flags, 0) })
         var addr = try address(path)
         let raw = fd.rawValue
         _ = try sys("connect(\(path))") {
@@ -100,7 +102,7 @@ public enum SeqPacket {
                 $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(raw, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
             }
         }
-        try fd.setNonBlocking()
+        if waitForRoom { try fd.setNonBlocking() }
         enlargeBuffers(raw)
         return fd
     }

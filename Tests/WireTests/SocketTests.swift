@@ -115,6 +115,25 @@ import Testing
         _ = client
     }
 
+    /// A daemon connecting to a peer that is not accepting (its backlog of
+    /// 16 full) gets EAGAIN at once instead of hanging in connect().
+    @Test(.timeLimit(.minutes(1))) func aDaemonsConnectToAFullBacklogFailsAtOnce() throws {
+        let path = "/tmp/ka-wire-backlog-\(getpid()).sock"
+        defer { unlink(path) }
+        let listener = try SeqPacket.listen(at: path)
+        var held: [Int32] = []
+        defer { for fd in held { close(fd) } }
+        var refused: SysError?
+        for _ in 0..<64 {
+            do { held.append(try SeqPacket.connect(to: path, waitForRoom: false).release()) } catch let e as SysError { refused = e; break }
+        }
+        #expect(refused?.errno == .wouldBlock, "\(held.count) connections, then \(refused.map { "\($0)" } ?? "none")")
+        #expect(held.count >= 16 && held.count < 64)
+        // Once the listener accepts one, there is room again.
+        #expect(try SeqPacket.accept(on: listener.rawValue) != nil)
+        held.append(try SeqPacket.connect(to: path, waitForRoom: false).release())
+    }
+
     @Test func socketPathTooLongIsAnError() {
         let long = "/tmp/" + String(repeating: "x", count: 200)
         #expect(throws: SysError.self) { _ = try SeqPacket.listen(at: long) }
