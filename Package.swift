@@ -73,11 +73,10 @@ let package = Package(
             "Posix", "Wire", "Reactor", "Sandbox", "ConfigModel", "CShim",
             .product(name: "Logging", package: "swift-log"),
         ]),
-        // DaemonCore (re-exported), plus the argument-parser options and Daemon.start.
+        // DaemonCore (re-exported), plus the shared daemon options and Daemon.start.
         .target(name: "DaemonSupport", dependencies: [
-            "DaemonCore", "Posix", "Wire", "Reactor", "Sandbox", "ConfigModel", "CShim",
+            "DaemonCore", "Posix", "Wire", "Reactor", "Sandbox", "ConfigModel", "CShim", "CommandLineOptions",
             .product(name: "Logging", package: "swift-log"),
-            .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // argument-parser's syntax, help and errors without its Foundation: for programs that start small.
         .target(name: "CommandLineOptions"),
@@ -107,12 +106,12 @@ let package = Package(
         .executableTarget(name: "kaconf", dependencies: ["KeepalivedConfig", "ConfigModel", "CommandLineOptions"],
                           linkerSettings: [.unsafeFlags(leanStaticLink)]),
 
+        // Static Swift runtime, no Foundation (CommandLineOptions, not argument-parser), as vrrpd.
         .executableTarget(name: "checkd", dependencies: [
             "Checkers", "CheckerIO", "ConfigModel", "Codec", "HTTPClient", "Reactor", "Posix", "Wire", "Sandbox", "DaemonSupport",
-            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "CommandLineOptions",
             .product(name: "Logging", package: "swift-log"),
-        // lld, packed relative relocations (1,000 checks: RSS -220 KB; see leanStaticLink).
-        ], swiftSettings: hotPath, linkerSettings: [.unsafeFlags(["-use-ld=lld", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs"])]),
+        ], swiftSettings: hotPath, linkerSettings: [.unsafeFlags(leanStaticLink)]),
         // Static Swift runtime, no Foundation (CommandLineOptions, not argument-parser):
         // vrrpd runs for months next to keepalived's 1.5 MB VRRP process (scripts/bench.d/vrrp.sh).
         .executableTarget(name: "vrrpd", dependencies: [
@@ -134,9 +133,8 @@ let package = Package(
         .executableTarget(name: "reactor-bench", dependencies: ["Reactor", "DaemonSupport"]),
         // TEST-ONLY: a stand-in daemon for the supervisor's tests (not installed).
         .executableTarget(name: "ka-testchild", dependencies: [
-            "DaemonSupport", "Wire", "Reactor", "Sandbox", "Posix",
+            "DaemonSupport", "Wire", "Reactor", "Sandbox", "Posix", "CommandLineOptions",
             .product(name: "Logging", package: "swift-log"),
-            .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
         .executableTarget(name: "ipvs-applier", dependencies: [

@@ -1,60 +1,71 @@
 // The options every daemon shares. Under the supervisor they are passed by
 // it; a daemon started alone (e.g. by its systemd unit) is given them.
-import ArgumentParser
+import CommandLineOptions
 import Glibc
 import Posix
 
-public struct DaemonOptions: ParsableArguments {
+public struct DaemonOptions: Sendable {
     public init() {}
 
-    @Option(name: .customLong("supervisor-fd"), help: .hidden)
     public var supervisorFD: Int32?
-
     /// Under the supervisor: the capabilities it granted beyond the profile
     /// because the configuration needs them (e.g. `CAP_NET_ADMIN` for a
     /// checker fwmark), comma-separated.
-    @Option(name: .customLong("granted-capabilities"), help: .hidden)
     public var grantedCapabilities: String?
-
-    @Option(name: [.customShort("f"), .customLong("config")],
-            help: ArgumentHelp("Compiled configuration to load when running alone ('kaconf compile' output).",
-                               valueName: "file"))
     public var config: String = "/etc/keepalived/keepalived.kacf"
-
-    @Option(name: .customLong("runtime-dir"),
-            help: ArgumentHelp("Directory of the named sockets when running alone.", valueName: "dir"))
     public var runtimeDirectory: String = "/run/keepalived"
-
-    @Option(name: .customLong("user"), help: ArgumentHelp("Run as this user instead of the program's own.", valueName: "name"))
     public var user: String?
-
-    @Option(name: .customLong("policy-dir"),
-            help: ArgumentHelp("Directory holding the seccomp policies (default: installed next to the program).",
-                               valueName: "dir"))
     public var policyDirectory: String?
-
-    @Flag(name: [.customShort("l"), .customLong("log-console")], help: "Also log to the console.")
     public var logConsole = false
-
-    @Flag(name: [.customShort("D"), .customLong("log-detail")], help: "Detailed log messages.")
     public var logDetail = false
-
-    @Option(name: [.customShort("S"), .customLong("log-facility")],
-            help: ArgumentHelp("Syslog facility: 0-7 (local0-local7), localN, user or daemon.", valueName: "facility"))
     public var logFacility: String = "daemon"
-
-    @Flag(name: [.customShort("G"), .customLong("no-syslog")], help: "Do not log to syslog.")
     public var noSyslog = false
-
-    @Option(name: [.customShort("p"), .customLong("pid")], help: ArgumentHelp("Pid file when running alone.", valueName: "file"))
     public var pidFile: String?
 
-    public func validate() throws {
+    /// The options, for a program's CommandSpec (CommandLineOptions: the
+    /// syntax, help and errors of argument-parser without its Foundation).
+    public static let optionSpecs: [OptionSpec] = [
+        OptionSpec("supervisor-fd", value: "supervisor-fd", help: "", hidden: true),
+        OptionSpec("granted-capabilities", value: "granted-capabilities", help: "", hidden: true),
+        OptionSpec("config", short: "f", value: "file",
+                   help: "Compiled configuration to load when running alone ('kaconf compile' output).",
+                   default: "/etc/keepalived/keepalived.kacf"),
+        OptionSpec("runtime-dir", value: "dir", help: "Directory of the named sockets when running alone.",
+                   default: "/run/keepalived"),
+        OptionSpec("user", value: "name", help: "Run as this user instead of the program's own."),
+        OptionSpec("policy-dir", value: "dir",
+                   help: "Directory holding the seccomp policies (default: installed next to the program)."),
+        OptionSpec("log-console", short: "l", help: "Also log to the console."),
+        OptionSpec("log-detail", short: "D", help: "Detailed log messages."),
+        OptionSpec("log-facility", short: "S", value: "facility",
+                   help: "Syslog facility: 0-7 (local0-local7), localN, user or daemon.", default: "daemon"),
+        OptionSpec("no-syslog", short: "G", help: "Do not log to syslog."),
+        OptionSpec("pid", short: "p", value: "file", help: "Pid file when running alone."),
+    ]
+
+    /// The options of a command line parsed with `optionSpecs` among its options.
+    public init(_ p: ParsedCommandLine, command: CommandSpec) throws(CommandLineOutcome) {
+        if let fd = p.value("supervisor-fd") {
+            guard let n = Int32(fd), n >= 0 else {
+                throw command.usageError("The value '\(fd)' is invalid for '--supervisor-fd <supervisor-fd>'")
+            }
+            supervisorFD = n
+        }
+        grantedCapabilities = p.value("granted-capabilities")
+        config = p.value("config") ?? config
+        runtimeDirectory = p.value("runtime-dir") ?? runtimeDirectory
+        user = p.value("user")
+        policyDirectory = p.value("policy-dir")
+        logConsole = p.flag("log-console")
+        logDetail = p.flag("log-detail")
+        logFacility = p.value("log-facility") ?? logFacility
+        noSyslog = p.flag("no-syslog")
+        pidFile = p.value("pid")
         if LogSettings.facility(named: logFacility) == nil {
-            throw ValidationError("log facility '\(logFacility)' is not 0-7, local0-local7, user or daemon")
+            throw command.usageError("log facility '\(logFacility)' is not 0-7, local0-local7, user or daemon")
         }
         if let g = grantedCapabilities, DaemonOptions.capabilities(g) == nil {
-            throw ValidationError("--granted-capabilities '\(g)' is not a comma-separated list of capability names")
+            throw command.usageError("--granted-capabilities '\(g)' is not a comma-separated list of capability names")
         }
     }
 

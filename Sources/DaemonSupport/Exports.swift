@@ -1,3 +1,3 @@
-// DaemonSupport is DaemonCore plus what needs argument-parser (DaemonOptions
-// and Daemon.start); a program that imports DaemonSupport sees both.
+// DaemonSupport is DaemonCore plus the options every daemon shares
+// (DaemonOptions) and Daemon.start; a program that imports DaemonSupport sees both.
 @_exported import DaemonCore

@@ -10,9 +10,9 @@
 //               `fwmark` (SO_MARK), logged when held (ProgramProfile.conditionalCapabilities).
 // Touches:      probe sockets (TCP, UDP, ICMP datagram), track files (inotify),
 //               notify FIFOs, scripts (through the supervisor, or its own when alone).
-import ArgumentParser
 import Checkers
 import Codec
+import CommandLineOptions
 import ConfigModel
 import DaemonSupport
 import Glibc
@@ -22,20 +22,28 @@ import Reactor
 import Sandbox
 import Wire
 
-struct CheckdCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "checkd",
+/// checkd's command line: the options every daemon shares, and --compiled.
+enum CheckdCommand {
+    static let command = CommandSpec(
+        name: "checkd",
         abstract: "Health checks for keepalived's virtual servers (HTTP, SSL, TCP, SMTP, DNS, UDP, PING, MISC, FILE).",
-        discussion: "Loads a compiled configuration ('kaconf compile'), checks every real server and tells ipvs-applier which are up.")
+        discussion: "Loads a compiled configuration ('kaconf compile'), checks every real server and tells ipvs-applier which are up.",
+        options: DaemonOptions.optionSpecs + [
+            OptionSpec("compiled", value: "file", help: "Same as -f: the compiled configuration to load."),
+        ])
 
-    @OptionGroup var daemon: DaemonOptions
-
-    @Option(name: .customLong("compiled"), help: ArgumentHelp("Same as -f: the compiled configuration to load.", valueName: "file"))
-    var compiled: String?
-
-    mutating func run() throws {
-        var options = daemon
-        if let compiled { options.config = compiled }
+    static func main() -> Never {
+        var options: DaemonOptions
+        do {
+            let p = try command.parse(Array(CommandLine.arguments.dropFirst()))
+            options = try DaemonOptions(p, command: command)
+            if let compiled = p.value("compiled") { options.config = compiled }
+        } catch {
+            switch error {
+            case .help(let text): writeAll(1, text); exit(0)
+            case .usage(let text): writeAll(2, text); exit(CommandLineOutcome.usageStatus)
+            }
+        }
         // Logging, the runtime directory and peer sockets or the supervisor
         // link, ka-script-host (alone), the sandbox: DaemonSupport's, as for
         // every daemon.
@@ -43,11 +51,25 @@ struct CheckdCommand: ParsableCommand {
         do {
             d = try Daemon.start(.checkd, options: options)
         } catch {
-            let line = Array("checkd: \(error)\n".utf8)
-            _ = line.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
-            throw ExitCode(1)
+            writeAll(2, "checkd: \(error)\n")
+            exit(1)
         }
-        try d.run(delegate: CheckdDelegate(daemon: d))
+        do {
+            try d.run(delegate: CheckdDelegate(daemon: d))
+        } catch {
+            writeAll(2, "checkd: \(error)\n")
+            exit(1)
+        }
+    }
+
+    /// All of `text` to `fd` (no stdio globals: they are not concurrency-safe in Swift 6).
+    static func writeAll(_ fd: Int32, _ text: String) {
+        var bytes = Array(text.utf8)[...]
+        while !bytes.isEmpty {
+            let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+            if n <= 0 { return }
+            bytes = bytes.dropFirst(n)
+        }
     }
 }
 

@@ -12,7 +12,7 @@
 //               appends what happens to <role>.events there.
 // --probe MODE: sandbox itself, then `status` (print its /proc status lines)
 //               or `forbidden` (make a call outside the policy: dies by SIGSYS).
-import ArgumentParser
+import CommandLineOptions
 import DaemonSupport
 import Glibc
 import Logging
@@ -21,20 +21,48 @@ import Reactor
 import Sandbox
 import Wire
 
-struct TestChild: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "ka-testchild",
-                                                    abstract: "Test-only stand-in for a keepalived daemon.")
-    @OptionGroup var daemon: DaemonOptions
-    @Option(help: "vrrpd, checkd or ipvs-applier (default: from the executable's name).")
+/// A usage error or a start-up failure: printed, then exit with `status`.
+struct Exit: Error {
+    var status: Int32
+    var message: String?
+}
+
+struct TestChild {
+    static let command = CommandSpec(
+        name: "ka-testchild", abstract: "Test-only stand-in for a keepalived daemon.",
+        options: DaemonOptions.optionSpecs + [
+            OptionSpec("role", value: "role", help: "vrrpd, checkd or ipvs-applier (default: from the executable's name)."),
+            OptionSpec("probe", value: "probe", help: "status or forbidden: sandbox, then report or break the policy, and exit."),
+        ])
+    var daemon: DaemonOptions
     var role: String?
-    @Option(help: "status or forbidden: sandbox, then report or break the policy, and exit.")
     var probe: String?
+
+    static func main() {
+        let child: TestChild
+        do {
+            let p = try command.parse(Array(CommandLine.arguments.dropFirst()))
+            child = TestChild(daemon: try DaemonOptions(p, command: command), role: p.value("role"), probe: p.value("probe"))
+        } catch {
+            switch error {
+            case .help(let text): print(text); exit(0)
+            case .usage(let text): FileHandleStderr.write(text); exit(CommandLineOutcome.usageStatus)
+            }
+        }
+        do { try child.run() } catch let e as Exit {
+            if let m = e.message { FileHandleStderr.write("ka-testchild: \(m)\n") }
+            exit(e.status)
+        } catch {
+            FileHandleStderr.write("ka-testchild: \(error)\n")
+            exit(1)
+        }
+    }
 
     func run() throws {
         let exeDir = PolicyDirectory.executableDirectory()
         let name = role ?? String(CommandLine.arguments[0].split(separator: "/").last ?? "")
         guard let program = ProgramName(rawValue: name), program != .supervisor else {
-            throw ValidationError("role '\(name)' is not vrrpd, checkd or ipvs-applier")
+            throw Exit(status: CommandLineOutcome.usageStatus, message: "role '\(name)' is not vrrpd, checkd or ipvs-applier")
         }
         DaemonLogging.bootstrap(program: "ka-testchild(\(program))", daemon.logSettings)
         let logger = Logger(label: "ka-testchild")
@@ -49,7 +77,7 @@ struct TestChild: ParsableCommand {
             daemon = try Daemon.start(program, options: self.daemon, policy: "ka-testchild")
         } catch {
             logger.critical("\(error)")
-            throw ExitCode(2)
+            throw Exit(status: 2)
         }
         let child = Child(program: program, daemon: daemon, control: control, logger: logger)
         if let fd = control.commandFD {
@@ -73,7 +101,7 @@ struct TestChild: ParsableCommand {
         let report: SandboxReport
         do { report = try Sandbox.enter(sandbox) } catch {
             logger.critical("\(error)")
-            throw ExitCode(1)
+            throw Exit(status: 1)
         }
         logger.info("\(report)")
         switch probe {
@@ -87,7 +115,7 @@ struct TestChild: ParsableCommand {
         case "forbidden":
             Command.forbidden.perform()
         default:
-            throw ValidationError("unknown probe '\(probe)'")
+            throw Exit(status: CommandLineOutcome.usageStatus, message: "unknown probe '\(probe)'")
         }
     }
 }
@@ -155,6 +183,17 @@ final class Child: DaemonDelegate {
                                                        state: state, priority: 100)))
         default:
             c.perform()
+        }
+    }
+}
+
+enum FileHandleStderr {
+    static func write(_ text: String) {
+        var bytes = Array(text.utf8)[...]
+        while !bytes.isEmpty {
+            let n = bytes.withUnsafeBytes { Glibc.write(2, $0.baseAddress, $0.count) }
+            if n <= 0 { return }
+            bytes = bytes.dropFirst(n)
         }
     }
 }
