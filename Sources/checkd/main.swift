@@ -40,8 +40,8 @@ enum CheckdCommand {
             if let compiled = p.value("compiled") { options.config = compiled }
         } catch {
             switch error {
-            case .help(let text): writeAll(1, text); exit(0)
-            case .usage(let text): writeAll(2, text); exit(CommandLineOutcome.usageStatus)
+            case .help(let text): writeText(1, text); exit(0)
+            case .usage(let text): writeText(2, text); exit(CommandLineOutcome.usageStatus)
             }
         }
         // Logging, the runtime directory and peer sockets or the supervisor
@@ -51,24 +51,14 @@ enum CheckdCommand {
         do {
             d = try Daemon.start(.checkd, options: options)
         } catch {
-            writeAll(2, "checkd: \(error)\n")
+            writeText(2, "checkd: \(error)\n")
             exit(1)
         }
         do {
             try d.run(delegate: CheckdDelegate(daemon: d))
         } catch {
-            writeAll(2, "checkd: \(error)\n")
+            writeText(2, "checkd: \(error)\n")
             exit(1)
-        }
-    }
-
-    /// All of `text` to `fd` (no stdio globals: they are not concurrency-safe in Swift 6).
-    static func writeAll(_ fd: Int32, _ text: String) {
-        var bytes = Array(text.utf8)[...]
-        while !bytes.isEmpty {
-            let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-            if n <= 0 { return }
-            bytes = bytes.dropFirst(n)
         }
     }
 }

@@ -45,15 +45,15 @@ struct TestChild {
             child = TestChild(daemon: try DaemonOptions(p, command: command), role: p.value("role"), probe: p.value("probe"))
         } catch {
             switch error {
-            case .help(let text): print(text); exit(0)
-            case .usage(let text): FileHandleStderr.write(text); exit(CommandLineOutcome.usageStatus)
+            case .help(let text): writeText(1, text); exit(0)
+            case .usage(let text): writeText(2, text); exit(CommandLineOutcome.usageStatus)
             }
         }
         do { try child.run() } catch let e as Exit {
-            if let m = e.message { FileHandleStderr.write("ka-testchild: \(m)\n") }
+            if let m = e.message { writeText(2, "ka-testchild: \(m)\n") }
             exit(e.status)
         } catch {
-            FileHandleStderr.write("ka-testchild: \(error)\n")
+            writeText(2, "ka-testchild: \(error)\n")
             exit(1)
         }
     }
@@ -187,15 +187,5 @@ final class Child: DaemonDelegate {
     }
 }
 
-enum FileHandleStderr {
-    static func write(_ text: String) {
-        var bytes = Array(text.utf8)[...]
-        while !bytes.isEmpty {
-            let n = bytes.withUnsafeBytes { Glibc.write(2, $0.baseAddress, $0.count) }
-            if n <= 0 { return }
-            bytes = bytes.dropFirst(n)
-        }
-    }
-}
 
 TestChild.main()

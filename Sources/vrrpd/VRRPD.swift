@@ -30,10 +30,10 @@ enum VRRPD {
         do { options = try VRRPDOptions.parse(Array(CommandLine.arguments.dropFirst())) } catch {
             switch error {
             case .help(let text):
-                writeAll(1, text)
+                writeText(1, text)
                 exit(0)
             case .usage(let text):
-                writeAll(2, text)
+                writeText(2, text)
                 exit(CommandLineOutcome.usageStatus)
             }
         }
@@ -84,15 +84,5 @@ enum VRRPD {
     static func currentUserName() -> String {
         guard let pw = getpwuid(geteuid()) else { return "\(geteuid())" }
         return String(cString: pw.pointee.pw_name)
-    }
-
-    /// All of `text` to `fd` (no stdio globals: they are not concurrency-safe in Swift 6).
-    static func writeAll(_ fd: Int32, _ text: String) {
-        var bytes = Array(text.utf8)[...]
-        while !bytes.isEmpty {
-            let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-            if n <= 0 { return }
-            bytes = bytes.dropFirst(n)
-        }
     }
 }
