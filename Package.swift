@@ -137,11 +137,12 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
 
+        // Static Swift runtime, no Foundation (CommandLineOptions), as vrrpd and checkd.
         .executableTarget(name: "ipvs-applier", dependencies: [
             "IPVS", "IPVSNetlink", "DaemonSupport", "Wire", "Reactor", "Sandbox", "Posix", "ConfigModel", "Codec",
+            "CommandLineOptions",
             .product(name: "Logging", package: "swift-log"),
-            .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ]),
+        ], linkerSettings: [.unsafeFlags(leanStaticLink)]),
 
         // MARK: Test programs (built with the tests, never installed)
         // Counts the heap allocations of vrrpd's per-packet paths (scripts/bench.d/vrrp.sh, release).

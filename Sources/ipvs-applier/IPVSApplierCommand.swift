@@ -11,7 +11,7 @@
 // User:         keepalived-ipvs.
 // Capabilities: CAP_NET_ADMIN (the IPVS generic netlink family). Nothing else.
 // Policy:       policies/ipvs-applier.policy (seccomp, loaded by the Sandbox).
-import ArgumentParser
+import CommandLineOptions
 import ConfigModel
 import DaemonSupport
 import Glibc
@@ -24,78 +24,91 @@ import Sandbox
 import Wire
 
 @main
-struct IPVSApplierCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "ipvs-applier",
+struct IPVSApplierCommand {
+    static let command = CommandSpec(
+        name: "ipvs-applier",
         abstract: "The only writer of the kernel's IPVS tables, for keepalived configurations.",
-        discussion: """
-            ipvs-applier places the virtual_server sections of a keepalived configuration in the kernel's \
-            IPVS table over generic netlink, and keeps them as checkd's verdicts say, within what the \
-            configuration allows. At start it reconciles with what the kernel holds; entries it does not own \
-            are left alone. It runs in the foreground, as keepalived-ipvs with CAP_NET_ADMIN only, under a \
-            seccomp filter.
-            """)
+        discussion: "ipvs-applier places the virtual_server sections of a keepalived configuration in the kernel's "
+            + "IPVS table over generic netlink, and keeps them as checkd's verdicts say, within what the "
+            + "configuration allows. At start it reconciles with what the kernel holds; entries it does not own "
+            + "are left alone. It runs in the foreground, as keepalived-ipvs with CAP_NET_ADMIN only, under a "
+            + "seccomp filter.",
+        options: [
+            OptionSpec("use-file", short: "f", value: "file",
+                       help: "keepalived.conf to compile with kaconf (default /etc/keepalived/keepalived.conf)."),
+            OptionSpec("compiled", value: "file", help: "A configuration compiled by 'kaconf compile'."),
+            OptionSpec("config-id", short: "i", value: "config-id", help: "The config-id for @ lines of the configuration."),
+            OptionSpec("dont-fork", short: "n",
+                       help: "Accepted for keepalived compatibility: ipvs-applier always runs in the foreground."),
+            OptionSpec("log-console", short: "l", help: "Log to the console as well as syslog."),
+            OptionSpec("log-detail", short: "D", help: "Detailed log messages."),
+            OptionSpec("log-facility", short: "S", value: "facility",
+                       help: "Syslog facility: 0-7 (local0-local7), localN, user or daemon.", default: "daemon"),
+            OptionSpec("no-syslog", short: "G", help: "Do not log to syslog."),
+            OptionSpec("dont-release-ipvs", short: "I",
+                       help: "Leave the IPVS table in place on stop (otherwise what ipvs-applier placed is removed)."),
+            OptionSpec("pid", short: "p", value: "file", help: "Write the process id to this file."),
+            OptionSpec("runtime-dir", value: "dir",
+                       help: "Directory of the peers' sockets; ipvs-applier's are under ipvs-applier/.", default: "/run/keepalived"),
+            OptionSpec("user", value: "name", help: "Run as this user instead of keepalived-ipvs."),
+            OptionSpec("policy-dir", value: "dir", help: "Directory holding ipvs-applier.policy."),
+            OptionSpec("supervisor-fd", value: "supervisor-fd", help: "", hidden: true),
+        ])
 
-    @Option(name: [.customShort("f"), .customLong("use-file")],
-            help: ArgumentHelp("keepalived.conf to compile with kaconf (default /etc/keepalived/keepalived.conf).",
-                               valueName: "file"))
     var file: String?
-
-    @Option(name: .customLong("compiled"), help: ArgumentHelp("A configuration compiled by 'kaconf compile'.",
-                                                              valueName: "file"))
     var compiled: String?
-
-    @Option(name: [.customShort("i"), .customLong("config-id")], help: "The config-id for @ lines of the configuration.")
     var configID: String?
-
-    @Flag(name: [.customShort("n"), .customLong("dont-fork")],
-          help: "Accepted for keepalived compatibility: ipvs-applier always runs in the foreground.")
-    var dontFork = false
-
-    @Flag(name: [.customShort("l"), .customLong("log-console")], help: "Log to the console as well as syslog.")
     var logConsole = false
-
-    @Flag(name: [.customShort("D"), .customLong("log-detail")], help: "Detailed log messages.")
     var logDetail = false
-
-    @Option(name: [.customShort("S"), .customLong("log-facility")],
-            help: ArgumentHelp("Syslog facility: 0-7 (local0-local7), localN, user or daemon.", valueName: "facility"))
     var logFacility = "daemon"
-
-    @Flag(name: [.customShort("G"), .customLong("no-syslog")], help: "Do not log to syslog.")
     var noSyslog = false
-
-    @Flag(name: [.customShort("I"), .customLong("dont-release-ipvs")],
-          help: "Leave the IPVS table in place on stop (otherwise what ipvs-applier placed is removed).")
     var dontRelease = false
-
-    @Option(name: [.customShort("p"), .customLong("pid")], help: ArgumentHelp("Write the process id to this file.", valueName: "file"))
     var pidFile: String?
-
-    @Option(name: .customLong("runtime-dir"),
-            help: ArgumentHelp("Directory of the peers' sockets; ipvs-applier's are under ipvs-applier/.", valueName: "dir"))
     var runtimeDirectory = "/run/keepalived"
-
-    @Option(name: .customLong("user"), help: ArgumentHelp("Run as this user instead of keepalived-ipvs.", valueName: "name"))
     var user: String?
-
-    @Option(name: .customLong("policy-dir"), help: ArgumentHelp("Directory holding ipvs-applier.policy.", valueName: "dir"))
     var policyDirectory: String?
-
-    @Option(name: .customLong("supervisor-fd"), help: .hidden)
     var supervisorFD: Int32?
 
-    func validate() throws {
-        if file != nil && compiled != nil { throw ValidationError("give either -f FILE or --compiled FILE, not both") }
-        if LogSettings.facility(named: logFacility) == nil {
-            throw ValidationError("log facility '\(logFacility)' is not 0-7, local0-local7, user or daemon")
+    static func main() {
+        let c = command
+        var o = IPVSApplierCommand()
+        do throws(CommandLineOutcome) {
+            let p = try c.parse(Array(CommandLine.arguments.dropFirst()))
+            o.file = p.value("use-file")
+            o.compiled = p.value("compiled")
+            o.configID = p.value("config-id")
+            o.logConsole = p.flag("log-console")
+            o.logDetail = p.flag("log-detail")
+            o.logFacility = p.value("log-facility") ?? o.logFacility
+            o.noSyslog = p.flag("no-syslog")
+            o.dontRelease = p.flag("dont-release-ipvs")
+            o.pidFile = p.value("pid")
+            o.runtimeDirectory = p.value("runtime-dir") ?? o.runtimeDirectory
+            o.user = p.value("user")
+            o.policyDirectory = p.value("policy-dir")
+            if let fd = p.value("supervisor-fd") {
+                guard let n = Int32(fd), n >= 0 else {
+                    throw c.usageError("The value '\(fd)' is invalid for '--supervisor-fd <supervisor-fd>'")
+                }
+                o.supervisorFD = n
+            }
+            if o.file != nil && o.compiled != nil { throw c.usageError("give either -f FILE or --compiled FILE, not both") }
+            if LogSettings.facility(named: o.logFacility) == nil {
+                throw c.usageError("log facility '\(o.logFacility)' is not 0-7, local0-local7, user or daemon")
+            }
+            if o.supervisorFD != nil && (o.file != nil || o.compiled != nil) {
+                throw c.usageError("under the supervisor the configuration comes from it: no -f or --compiled")
+            }
+        } catch {
+            switch error {
+            case .help(let text): writeText(1, text); exit(0)
+            case .usage(let text): writeText(2, text); exit(CommandLineOutcome.usageStatus)
+            }
         }
-        if supervisorFD != nil && (file != nil || compiled != nil) {
-            throw ValidationError("under the supervisor the configuration comes from it: no -f or --compiled")
-        }
+        exit(o.run())
     }
 
-    func run() throws {
+    func run() -> Int32 {
         let logSettings = LogSettings(syslogFacility: noSyslog ? nil : LogSettings.facility(named: logFacility),
                                       console: logConsole, detail: logDetail)
         DaemonLogging.bootstrap(program: "ipvs-applier", logSettings)
@@ -127,17 +140,16 @@ struct IPVSApplierCommand: ParsableCommand {
                                                           policyDirectory: PolicyDirectory.resolve(explicit: policyDirectory)))
             logger.info("\(report)")
             try daemon.run(initial)
-        } catch let e as ExitCode {
-            throw e
+            return 0
         } catch GenericNetlinkError.familyNotFound(let family) {
             // A kernel without IPVS: nothing to do until the operator loads it.
             // The status tells the supervisor (and systemd, RestartPreventExitStatus=)
             // not to start it again in a loop.
             logger.critical("IPVS is not available in this kernel (generic netlink family \(family) not found; load it with 'modprobe ip_vs'): ipvs-applier cannot run")
-            throw ExitCode(DaemonExitStatus.unavailable)
+            return DaemonExitStatus.unavailable
         } catch {
             logger.critical("\(error)")
-            throw ExitCode(1)
+            return 1
         }
     }
 }
