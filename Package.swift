@@ -70,7 +70,7 @@ let package = Package(
         // What every program shares: logging, pid files, profiles, scripts, links,
         // peer sockets, configuration sources. No argument-parser (see CommandLineOptions).
         .target(name: "DaemonCore", dependencies: [
-            "Posix", "Wire", "Reactor", "Sandbox", "ConfigModel", "CShim",
+            "Posix", "Wire", "Reactor", "Sandbox", "ConfigModel", "CShim", "CommandLineOptions",
             .product(name: "Logging", package: "swift-log"),
         ]),
         // DaemonCore (re-exported), plus the shared daemon options and Daemon.start.

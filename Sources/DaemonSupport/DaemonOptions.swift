@@ -35,11 +35,7 @@ public struct DaemonOptions: Sendable {
         OptionSpec("user", value: "name", help: "Run as this user instead of the program's own."),
         OptionSpec("policy-dir", value: "dir",
                    help: "Directory holding the seccomp policies (default: installed next to the program)."),
-        OptionSpec("log-console", short: "l", help: "Also log to the console."),
-        OptionSpec("log-detail", short: "D", help: "Detailed log messages."),
-        OptionSpec("log-facility", short: "S", value: "facility",
-                   help: "Syslog facility: 0-7 (local0-local7), localN, user or daemon.", default: "daemon"),
-        OptionSpec("no-syslog", short: "G", help: "Do not log to syslog."),
+    ] + ChildOptions.loggingSpecs + [
         OptionSpec("pid", short: "p", value: "file", help: "Pid file when running alone."),
     ]
 

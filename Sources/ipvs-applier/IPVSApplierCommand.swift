@@ -25,6 +25,11 @@ import Wire
 
 @main
 struct IPVSApplierCommand {
+    static let wording = ChildOptions.Wording(
+        program: "ipvs-applier", user: "keepalived-ipvs",
+        dontRelease: ("dont-release-ipvs", "I", "Leave the IPVS table in place on stop (otherwise what ipvs-applier placed is removed)."),
+        runtimeDirectoryHelp: "Directory of the peers' sockets; ipvs-applier's are under ipvs-applier/.", pidShort: "p")
+
     static let command = CommandSpec(
         name: "ipvs-applier",
         abstract: "The only writer of the kernel's IPVS tables, for keepalived configurations.",
@@ -33,93 +38,33 @@ struct IPVSApplierCommand {
             + "configuration allows. At start it reconciles with what the kernel holds; entries it does not own "
             + "are left alone. It runs in the foreground, as keepalived-ipvs with CAP_NET_ADMIN only, under a "
             + "seccomp filter.",
-        options: [
-            OptionSpec("use-file", short: "f", value: "file",
-                       help: "keepalived.conf to compile with kaconf (default /etc/keepalived/keepalived.conf)."),
-            OptionSpec("compiled", value: "file", help: "A configuration compiled by 'kaconf compile'."),
-            OptionSpec("config-id", short: "i", value: "config-id", help: "The config-id for @ lines of the configuration."),
-            OptionSpec("dont-fork", short: "n",
-                       help: "Accepted for keepalived compatibility: ipvs-applier always runs in the foreground."),
-            OptionSpec("log-console", short: "l", help: "Log to the console as well as syslog."),
-            OptionSpec("log-detail", short: "D", help: "Detailed log messages."),
-            OptionSpec("log-facility", short: "S", value: "facility",
-                       help: "Syslog facility: 0-7 (local0-local7), localN, user or daemon.", default: "daemon"),
-            OptionSpec("no-syslog", short: "G", help: "Do not log to syslog."),
-            OptionSpec("dont-release-ipvs", short: "I",
-                       help: "Leave the IPVS table in place on stop (otherwise what ipvs-applier placed is removed)."),
-            OptionSpec("pid", short: "p", value: "file", help: "Write the process id to this file."),
-            OptionSpec("runtime-dir", value: "dir",
-                       help: "Directory of the peers' sockets; ipvs-applier's are under ipvs-applier/.", default: "/run/keepalived"),
-            OptionSpec("user", value: "name", help: "Run as this user instead of keepalived-ipvs."),
-            OptionSpec("policy-dir", value: "dir", help: "Directory holding ipvs-applier.policy."),
-            OptionSpec("supervisor-fd", value: "supervisor-fd", help: "", hidden: true),
-        ])
+        options: ChildOptions.specs(wording))
 
-    var file: String?
-    var compiled: String?
-    var configID: String?
-    var logConsole = false
-    var logDetail = false
-    var logFacility = "daemon"
-    var noSyslog = false
-    var dontRelease = false
-    var pidFile: String?
-    var runtimeDirectory = "/run/keepalived"
-    var user: String?
-    var policyDirectory: String?
-    var supervisorFD: Int32?
+    let options: ChildOptions
 
     static func main() {
-        let c = command
-        var o = IPVSApplierCommand()
+        let o: ChildOptions
         do throws(CommandLineOutcome) {
-            let p = try c.parse(Array(CommandLine.arguments.dropFirst()))
-            o.file = p.value("use-file")
-            o.compiled = p.value("compiled")
-            o.configID = p.value("config-id")
-            o.logConsole = p.flag("log-console")
-            o.logDetail = p.flag("log-detail")
-            o.logFacility = p.value("log-facility") ?? o.logFacility
-            o.noSyslog = p.flag("no-syslog")
-            o.dontRelease = p.flag("dont-release-ipvs")
-            o.pidFile = p.value("pid")
-            o.runtimeDirectory = p.value("runtime-dir") ?? o.runtimeDirectory
-            o.user = p.value("user")
-            o.policyDirectory = p.value("policy-dir")
-            if let fd = p.value("supervisor-fd") {
-                guard let n = Int32(fd), n >= 0 else {
-                    throw c.usageError("The value '\(fd)' is invalid for '--supervisor-fd <supervisor-fd>'")
-                }
-                o.supervisorFD = n
-            }
-            if o.file != nil && o.compiled != nil { throw c.usageError("give either -f FILE or --compiled FILE, not both") }
-            if LogSettings.facility(named: o.logFacility) == nil {
-                throw c.usageError("log facility '\(o.logFacility)' is not 0-7, local0-local7, user or daemon")
-            }
-            if o.supervisorFD != nil && (o.file != nil || o.compiled != nil) {
-                throw c.usageError("under the supervisor the configuration comes from it: no -f or --compiled")
-            }
+            o = try ChildOptions(try command.parse(Array(CommandLine.arguments.dropFirst())), command: command, wording)
         } catch {
             switch error {
             case .help(let text): writeText(1, text); exit(0)
             case .usage(let text): writeText(2, text); exit(CommandLineOutcome.usageStatus)
             }
         }
-        exit(o.run())
+        exit(IPVSApplierCommand(options: o).run())
     }
 
     func run() -> Int32 {
-        let logSettings = LogSettings(syslogFacility: noSyslog ? nil : LogSettings.facility(named: logFacility),
-                                      console: logConsole, detail: logDetail)
-        DaemonLogging.bootstrap(program: "ipvs-applier", logSettings)
+        let o = options
+        DaemonLogging.bootstrap(program: "ipvs-applier", o.logSettings)
         var logger = Logger(label: "ipvs-applier")
-        logger.logLevel = logDetail ? .debug : .info
+        logger.logLevel = o.logDetail ? .debug : .info
 
-        let alone = supervisorFD == nil
-        let source: ConfigSource? = alone ? (compiled.map { .compiled(absolutePath($0)) }
-            ?? .text(absolutePath(file ?? "/etc/keepalived/keepalived.conf"), configID: configID)) : nil
+        let alone = o.supervisorFD == nil
+        let source = o.source
         var options = ApplierOptions()
-        options.releaseOnStop = !dontRelease
+        options.releaseOnStop = !o.dontRelease
         options.standalone = alone
         do {
             // Everything that needs root or the file system happens here,
@@ -127,17 +72,17 @@ struct IPVSApplierCommand {
             // socket, the ownership record, the named socket, the pid file.
             let initial = try source?.load(for: .ipvsApplier)
             let daemon = try ApplierDaemon(source: source, options: options, logger: logger,
-                                           runtimeDirectory: runtimeDirectory, userOverride: user)
-            if let fd = supervisorFD { try daemon.connectSupervisor(fd: fd) }
-            let pid = pidFile.map(PidFile.init)
+                                           runtimeDirectory: o.runtimeDirectory, userOverride: o.user)
+            if let fd = o.supervisorFD { try daemon.connectSupervisor(fd: fd) }
+            let pid = o.pidFile.map(PidFile.init)
             try pid?.write()
             defer { pid?.remove() }
 
             var profile = ProgramProfile.of(.ipvsApplier)
-            if let user { profile.user = user }
+            if let user = o.user { profile.user = user }
             let report = try Sandbox.enter(SandboxProfile(program: "ipvs-applier", user: profile.user,
                                                           capabilities: profile.capabilities,
-                                                          policyDirectory: PolicyDirectory.resolve(explicit: policyDirectory)))
+                                                          policyDirectory: PolicyDirectory.resolve(explicit: o.policyDirectory)))
             logger.info("\(report)")
             try daemon.run(initial)
             return 0

@@ -40,8 +40,9 @@ enum VRRPD {
         exit(run(options))
     }
 
-    static func run(_ o: VRRPDOptions) -> Int32 {
-        if o.status { return StatusClient.run(directory: o.runtimeDirectory) }
+    static func run(_ given: VRRPDOptions) -> Int32 {
+        let o = given.child
+        if given.status { return StatusClient.run(directory: o.runtimeDirectory) }
         DaemonLogging.bootstrap(program: "vrrpd", o.logSettings)
         var logger = Logger(label: "vrrpd")
         logger.logLevel = o.logDetail ? .debug : .info
