@@ -15,14 +15,7 @@ func aloneVrrpdTellsApplier(_ s: Suite, _ r: inout CaseResult) throws {
     chmod(dir, 0o755)
 
     // ipvs-applier's configuration: a virtual server and the sync daemon on VI_SYNC (VRID 42, the sync id).
-    var config = configuration([server("10.172.0.1", 80, [real("10.173.0.1", 80)])])
-    var vi = VRRPInstance(name: "VI_SYNC")
-    vi.interface = "kasync0"
-    vi.virtualRouterId = 42
-    config.vrrpInstances = [vi]
-    var sd = LVSSyncDaemon(interface: "kasync0")
-    sd.instance = "VI_SYNC"
-    config.global.lvsSyncDaemon = sd
+    let config = syncDaemonConfiguration("10.172.0.1", "10.173.0.1")
     // vrrpd's: the same instance, master by priority.
     let vrrpConf = "\(dir)/vrrp.conf"
     try """

@@ -389,18 +389,25 @@ func addSyncVeth(address: String?) throws {
 
 func removeSyncVeth() { _ = try? run(["/usr/bin/ip", "link", "del", "kasync0"]) }
 
-func syncDaemonFollowsVRRP(_ s: Suite, _ r: inout CaseResult) throws {
-    try addSyncVeth(address: nil)
-    defer { removeSyncVeth() }
-    var config = configuration([server("10.170.0.1", 80, [real("10.171.0.1", 80)])])
+/// One virtual server and the sync daemon on kasync0 following VI_SYNC
+/// (VRID 42, which is also the sync id).
+func syncDaemonConfiguration(_ vs: String, _ rs: String) -> KeepalivedConfiguration {
+    var config = configuration([server(vs, 80, [real(rs, 80)])])
     var vi = VRRPInstance(name: "VI_SYNC")
     vi.interface = "kasync0"
     vi.virtualRouterId = 42
     config.vrrpInstances = [vi]
     var sd = LVSSyncDaemon(interface: "kasync0")
     sd.instance = "VI_SYNC"
-    sd.ttl = 3
     config.global.lvsSyncDaemon = sd
+    return config
+}
+
+func syncDaemonFollowsVRRP(_ s: Suite, _ r: inout CaseResult) throws {
+    try addSyncVeth(address: nil)
+    defer { removeSyncVeth() }
+    var config = syncDaemonConfiguration("10.170.0.1", "10.171.0.1")
+    config.global.lvsSyncDaemon?.ttl = 3
     // This process speaks as vrrpd here.
     let ours = try DaemonUnderTest(config: config, dir: s.scratch("sync-vrrp"))
     try ours.waitStarted()
