@@ -86,6 +86,9 @@ public final class Daemon {
         }
     }
 
+    /// Alone: the link's delegate until the first configuration lets the peers in.
+    private var peersGate: FirstApplyThen?
+
     /// Capabilities held now (the profile's, plus any the configuration needed).
     public private(set) lazy var capabilities: CapabilitySet = sandbox.capabilities
 
@@ -162,9 +165,20 @@ public final class Daemon {
         switch link {
         case .supervised(let l): try l.start(delegate: delegate)
         case .standalone(let l, let peers):
-            try l.start(delegate: delegate)
-            try peers.start(onMessage: { m, from in delegate.received(m, from: from) },
-                            onPeer: { p, up in delegate.received(.peerChange(PeerChange(program: p, up: up)), from: .supervisor) })
+            // Peers are let in once the first configuration is applied (a
+            // peer that connects earlier waits in the listener's backlog):
+            // what they say at once, like vrrpd's present states, needs it.
+            let logger = self.logger
+            let gate = FirstApplyThen(delegate) {
+                do {
+                    try peers.start(onMessage: { m, from in delegate.received(m, from: from) },
+                                    onPeer: { p, up in delegate.received(.peerChange(PeerChange(program: p, up: up)), from: .supervisor) })
+                } catch {
+                    logger.error("cannot reach the other daemons: \(error)")
+                }
+            }
+            peersGate = gate  // the link holds its delegate weakly
+            try l.start(delegate: gate)
         }
         try reactor.run()
         exit(0)
@@ -206,4 +220,29 @@ public final class Daemon {
 public struct DaemonStartFailure: Error, CustomStringConvertible {
     public var description: String
     public init(_ d: String) { description = d }
+}
+
+/// Passes everything to a delegate and runs `then` once, after the first
+/// configuration it applies.
+final class FirstApplyThen: DaemonDelegate {
+    let delegate: any DaemonDelegate
+    private var then: (() -> Void)?
+
+    init(_ delegate: any DaemonDelegate, then: @escaping () -> Void) {
+        self.delegate = delegate
+        self.then = then
+    }
+
+    func apply(slice: [UInt8], generation: Generation) -> String? {
+        let refused = delegate.apply(slice: slice, generation: generation)
+        if refused == nil, let t = then {
+            then = nil
+            t()
+        }
+        return refused
+    }
+
+    func status(_ request: StatusRequest, generation: Generation) -> [StatusReply] { delegate.status(request, generation: generation) }
+    func shutdown(_ request: Shutdown) { delegate.shutdown(request) }
+    func received(_ message: Message, from: ProgramName) { delegate.received(message, from: from) }
 }
