@@ -8,6 +8,12 @@
 // expected peer's user; a connector accepts a listener running as the
 // expected user or as root (a listener binds before it drops root). What a
 // peer may send is Routing's table, as under the supervisor.
+//
+// A connector whose peer is not running does not poll for it: it watches
+// the runtime directory (CreationWatch) and tries again when the peer's
+// socket is created. Only failures that a new socket would not mend (a full
+// backlog, a listener of the wrong user, a socket created but not yet
+// listening) are retried on a timer.
 import Glibc
 import Logging
 import Posix
@@ -27,6 +33,12 @@ public final class PeerSockets {
     private var uids: [ProgramName: UInt32] = [:]
     private var onMessage: ((Message, ProgramName) -> Void)?
     private var onPeer: ((ProgramName, Bool) -> Void)?
+    /// Tells when a peer's socket may have appeared; nil if inotify failed (then every retry is timed).
+    private var creations: CreationWatch?
+    /// Peers whose socket is missing or stale: tried again when something is created.
+    private var awaitingSocket: Set<ProgramName> = []
+    /// Connection attempts so far, by peer (for tests: a missing peer costs none while nothing changes).
+    public private(set) var connectAttempts: [ProgramName: Int] = [:]
     public static let retry: Duration = .seconds(2)
 
     final class Connection {
@@ -85,7 +97,29 @@ public final class PeerSockets {
         if let fd = listener?.rawValue {
             listenWatch = try reactor.watch(fd, for: .readable) { [unowned self] _ in self.acceptAll() }
         }
-        for p in PeerSockets.connectsTo(program) { connect(p) }
+        let targets = PeerSockets.connectsTo(program)
+        guard !targets.isEmpty else { return }
+        // Watch first, then try: a socket created in between is seen either way.
+        creations = try? CreationWatch(reactor: reactor) { [unowned self] in self.somethingWasCreated() }
+        watchPeerDirectories()
+        for p in targets { connect(p) }
+    }
+
+    /// Watches the runtime directory and the peers' directories that
+    /// exist; false when the runtime directory cannot be watched (missing:
+    /// then retries are timed until it exists).
+    @discardableResult
+    private func watchPeerDirectories() -> Bool {
+        guard let creations, creations.add(directory) else { return false }
+        for p in PeerSockets.connectsTo(program) { creations.add("\(directory)/\(p.rawValue)") }
+        return true
+    }
+
+    private func somethingWasCreated() {
+        watchPeerDirectories()
+        let due = awaitingSocket.sorted { $0.rawValue < $1.rawValue }
+        awaitingSocket.removeAll()
+        for p in due where peers[p] == nil { connect(p, afterCreation: true) }
     }
 
     /// Sends `m` to every connected peer that Routing says receives it
@@ -130,20 +164,37 @@ public final class PeerSockets {
         }
     }
 
-    private func connect(_ peer: ProgramName) {
+    private func connect(_ peer: ProgramName, afterCreation: Bool = false) {
         let path = PeerSockets.socketPath(of: peer, in: directory)
+        connectAttempts[peer, default: 0] += 1
         do {
             let socket = try SeqPacket.connect(to: path, waitForRoom: false)
             let creds = try SeqPacket.peerCredentials(of: socket.rawValue)
             guard creds.uid == 0 || creds.uid == uids[peer] else {
                 logger.error("\(path) is served by uid \(creds.uid), not \(peer)'s user: not using it")
-                reactor.schedule(after: PeerSockets.retry) { [weak self] in self?.connect(peer) }
+                retryLater(peer)
                 return
             }
             adopt(peer, Channel(peer: peer, socket: socket))
         } catch {
-            logger.debug("\(peer) not reachable at \(path) (\(error)): retrying in \(PeerSockets.retry)")
-            reactor.schedule(after: PeerSockets.retry) { [weak self] in self?.connect(peer) }
+            // No socket, or a stale one left by a peer that stopped: a peer
+            // that starts creates it anew. Refused just after a creation is
+            // a listener between bind and listen: try again shortly.
+            let missing = error.errno == .noEntry || (error.errno == .connectionRefused && !afterCreation)
+            if missing && watchPeerDirectories() {
+                logger.debug("\(peer) not reachable at \(path) (\(error)): waiting for it to start")
+                awaitingSocket.insert(peer)
+            } else {
+                logger.debug("\(peer) not reachable at \(path) (\(error)): retrying in \(PeerSockets.retry)")
+                retryLater(peer)
+            }
+        }
+    }
+
+    private func retryLater(_ peer: ProgramName) {
+        reactor.schedule(after: PeerSockets.retry) { [weak self] in
+            guard let self, self.peers[peer] == nil else { return }
+            self.connect(peer)
         }
     }
 
@@ -188,8 +239,6 @@ public final class PeerSockets {
         c.channel.close()
         logger.warning("\(peer) disconnected: \(why)")
         onPeer?(peer, false)
-        if PeerSockets.connectsTo(program).contains(peer) {
-            reactor.schedule(after: PeerSockets.retry) { [weak self] in self?.connect(peer) }
-        }
+        if PeerSockets.connectsTo(program).contains(peer) { retryLater(peer) }
     }
 }
