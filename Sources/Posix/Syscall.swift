@@ -6,7 +6,9 @@ import Glibc
 import Synchronization
 
 /// Calls `body`; on -1 throws `SysError(call:errno:)`, retrying on EINTR.
-@inline(__always)
+/// Inlinable, so callers in other modules get it specialised (a generic
+/// call looked up type metadata on every advert vrrpd sent).
+@inlinable @inline(__always)
 public func sys<T: FixedWidthInteger>(_ call: @autoclosure () -> String, retryEINTR: Bool = true,
                                       _ body: () -> T) throws(SysError) -> T {
     while true {
@@ -24,7 +26,7 @@ public func sys<T: FixedWidthInteger>(_ call: @autoclosure () -> String, retryEI
 }
 
 /// As `sys`, but EAGAIN/EWOULDBLOCK is returned as `nil` (nothing to do now).
-@inline(__always)
+@inlinable @inline(__always)
 public func sysNonBlocking<T: FixedWidthInteger>(_ call: @autoclosure () -> String,
                                                  _ body: () -> T) throws(SysError) -> T? {
     do {
@@ -42,7 +44,7 @@ public enum SyscallFaults {
     // Tests run in parallel: the queue is behind a lock, and `armed` is an
     // atomic so the production path stays one relaxed load.
     private static let queued = Mutex<[(prefix: String, errno: Errno)]>([])
-    private static let armed = Atomic<Bool>(false)
+    @usableFromInline static let armed = Atomic<Bool>(false)
 
     /// The next call whose name starts with `prefix` fails with `errno`.
     public static func inject(_ errno: Errno, into prefix: String) {
@@ -59,13 +61,13 @@ public enum SyscallFaults {
         }
     }
 
-    @inline(__always)
+    @inlinable @inline(__always)
     static func take(_ call: () -> String) -> Errno? {
         guard armed.load(ordering: .relaxed) else { return nil }
         return takeQueued(call())
     }
 
-    private static func takeQueued(_ name: String) -> Errno? {
+    @usableFromInline static func takeQueued(_ name: String) -> Errno? {
         queued.withLock { q in
             guard let i = q.firstIndex(where: { name.hasPrefix($0.prefix) }) else { return nil }
             let e = q.remove(at: i).errno

@@ -2,8 +2,14 @@
 // bookkeeping with no system calls, shared by the reactor (which arms one
 // timerfd for the earliest deadline) and by tests on a ManualClock.
 
+/// A timer's slot in its queue (low 32 bits) and the slot's generation
+/// (high 32 bits): an id whose timer is gone names nothing, even after its
+/// slot is reused.
 public struct TimerID: Hashable, Sendable {
     let value: UInt64
+    init(slot: Int, generation: UInt32) { value = UInt64(generation) << 32 | UInt64(UInt32(slot)) }
+    var slot: Int { Int(UInt32(truncatingIfNeeded: value)) }
+    var generation: UInt32 { UInt32(truncatingIfNeeded: value >> 32) }
 }
 
 public final class TimerQueue {
@@ -25,8 +31,18 @@ public final class TimerQueue {
         var reusable: Bool
     }
 
+    /// A timer's place: found by index, not by hashing (the lookups run
+    /// several times per advert sent or received).
+    private struct Slot {
+        var generation: UInt32
+        var timer: Timer?
+    }
+
     private var heap: [Entry] = []
-    private var timers: [TimerID: Timer] = [:]
+    private var slots: [Slot] = []
+    /// Slots without a timer, reused before the array grows.
+    private var freeSlots: [Int] = []
+    private var liveTimers = 0
     /// Timers with a live entry in the heap.
     private var armedCount = 0
     /// While `fireDue` runs actions: the clock reading they are due by, for
@@ -34,7 +50,6 @@ public final class TimerQueue {
     /// fewer per wake-up where the clock source has no vDSO).
     public private(set) var firedAt: Instant?
     private var sequence: UInt64 = 0
-    private var nextID: UInt64 = 0
 
     public init(clock: any Clock) {
         self.clock = clock
@@ -42,7 +57,7 @@ public final class TimerQueue {
     }
 
     /// Timers scheduled or made, armed or not.
-    public var count: Int { timers.count }
+    public var count: Int { liveTimers }
 
     /// Entries in the heap, stale ones included (for tests of its bookkeeping).
     var pendingEntries: Int { heap.count }
@@ -52,8 +67,7 @@ public final class TimerQueue {
     public func schedule(at deadline: Instant, every period: Duration? = nil,
                          _ action: @escaping () -> Void) -> TimerID {
         if let period { precondition(period > .zero, "a periodic timer needs a positive period") }
-        let id = newID()
-        timers[id] = Timer(period: period, action: action, armed: nil, reusable: false)
+        let id = add(Timer(period: period, action: action, armed: nil, reusable: false))
         arm(id, at: deadline)
         return id
     }
@@ -69,37 +83,36 @@ public final class TimerQueue {
     /// `cancel`: arming it allocates nothing (the VRRP timers, re-armed on
     /// every advert sent or received). Made unarmed.
     public func makeTimer(_ action: @escaping () -> Void) -> TimerID {
-        let id = newID()
-        timers[id] = Timer(period: nil, action: action, armed: nil, reusable: true)
-        return id
+        add(Timer(period: nil, action: action, armed: nil, reusable: true))
     }
 
     /// Arms `id` for `deadline`, replacing the deadline it had; unknown ids are ignored.
     public func arm(_ id: TimerID, at deadline: Instant) {
-        guard timers[id] != nil else { return }
+        guard let slot = slot(of: id) else { return }
         let s = nextSequence()
-        if timers[id]?.armed == nil { armedCount += 1 }
-        setArmed(id, s)
+        if slots[slot].timer?.armed == nil { armedCount += 1 }
+        slots[slot].timer?.armed = s
         push(Entry(deadline: deadline, sequence: s, id: id))
         compactIfStale()
     }
 
     /// Leaves `id` unarmed (a reusable timer stays made).
     public func disarm(_ id: TimerID) {
-        guard let t = timers[id] else { return }
+        guard let slot = slot(of: id), let t = slots[slot].timer else { return }
         if t.armed != nil { armedCount -= 1 }
-        if t.reusable { setArmed(id, nil) } else { timers[id] = nil }
+        if t.reusable { slots[slot].timer?.armed = nil } else { remove(slot) }
         compactIfStale()
     }
 
     /// Cancels a timer; cancelling one that already fired (or twice) is harmless.
     public func cancel(_ id: TimerID) {
-        guard let t = timers.removeValue(forKey: id) else { return }
+        guard let slot = slot(of: id), let t = slots[slot].timer else { return }
+        remove(slot)
         if t.armed != nil { armedCount -= 1 }
         compactIfStale()
     }
 
-    public func isScheduled(_ id: TimerID) -> Bool { timers[id]?.armed != nil }
+    public func isScheduled(_ id: TimerID) -> Bool { slot(of: id).map { slots[$0].timer?.armed != nil } ?? false }
 
     /// The earliest live deadline.
     public var nextDeadline: Instant? {
@@ -119,7 +132,9 @@ public final class TimerQueue {
         var fired = 0
         while let top = heap.first, top.deadline <= now {
             let entry = pop()
-            guard isLive(entry), let timer = timers[entry.id] else { continue }
+            guard isLive(entry) else { continue }
+            let slot = entry.id.slot
+            guard let timer = slots[slot].timer else { continue }
             if let period = timer.period {
                 var next = entry.deadline + period
                 if next <= now {
@@ -127,11 +142,11 @@ public final class TimerQueue {
                     next = entry.deadline + .nanoseconds(period.nanoseconds * (behind + 1))
                 }
                 let s = nextSequence()
-                setArmed(entry.id, s)
+                slots[slot].timer?.armed = s
                 push(Entry(deadline: next, sequence: s, id: entry.id))
             } else {
                 armedCount -= 1
-                if timer.reusable { setArmed(entry.id, nil) } else { timers[entry.id] = nil }
+                if timer.reusable { slots[slot].timer?.armed = nil } else { remove(slot) }
             }
             fired += 1
             timer.action()
@@ -139,23 +154,36 @@ public final class TimerQueue {
         return fired
     }
 
-    /// Copied out and written back: `timers[id]?.armed = s` would go through
-    /// Dictionary's modify coroutine, whose frame is heap-allocated (three
-    /// allocations per re-arm, measured with vrrp-alloc-probe in release).
-    private func setArmed(_ id: TimerID, _ sequence: UInt64?) {
-        guard var t = timers[id] else { return }
-        t.armed = sequence
-        timers[id] = t
+    private func add(_ timer: Timer) -> TimerID {
+        liveTimers += 1
+        if let slot = freeSlots.popLast() {
+            slots[slot].timer = timer
+            return TimerID(slot: slot, generation: slots[slot].generation)
+        }
+        precondition(slots.count < Int(UInt32.max), "too many timers")
+        slots.append(Slot(generation: 0, timer: timer))
+        return TimerID(slot: slots.count - 1, generation: 0)
+    }
+
+    /// Frees a slot; its next timer gets another generation, so old ids miss.
+    private func remove(_ slot: Int) {
+        slots[slot].timer = nil
+        slots[slot].generation &+= 1
+        liveTimers -= 1
+        freeSlots.append(slot)
+    }
+
+    /// The slot of a timer that still exists.
+    private func slot(of id: TimerID) -> Int? {
+        let slot = id.slot
+        guard slot < slots.count, slots[slot].generation == id.generation, slots[slot].timer != nil else { return nil }
+        return slot
     }
 
     private func isLive(_ e: Entry) -> Bool {
-        guard let armed = timers[e.id]?.armed else { return false }
+        let slot = e.id.slot
+        guard slots[slot].generation == e.id.generation, let armed = slots[slot].timer?.armed else { return false }
         return armed == e.sequence
-    }
-
-    private func newID() -> TimerID {
-        nextID += 1
-        return TimerID(value: nextID)
     }
 
     private func nextSequence() -> UInt64 {

@@ -30,7 +30,7 @@ public struct Instance: Sendable {
     public private(set) var oldChecksumDetected = false
     /// `auth_type AH`: the HMAC key's padded blocks, hashed once.
     private(set) var ahKey: HMACMD5.Key?
-    private var deadlines = [Instant?](repeating: nil, count: TimerKind.allCases.count)
+    @usableFromInline private(set) var deadlines = [Instant?](repeating: nil, count: TimerKind.allCases.count)
     private var delayedGratuitousRounds = 0
     private var rejectLog = RateLimitedLog<RejectReason>(interval: .seconds(10))
 
@@ -64,7 +64,8 @@ public struct Instance: Sendable {
                               version: settings.version, downTimerAdverts: settings.downTimerAdverts)
     }
 
-    public func deadline(_ t: TimerKind) -> Instant? { deadlines[t.rawValue] }
+    /// Inlinable: called from vrrpd's timers, it reads one element instead of copying the Instance.
+    @inlinable public func deadline(_ t: TimerKind) -> Instant? { deadlines[t.rawValue] }
 
     /// Where adverts go: each unicast peer, else the multicast group.
     public var advertDestinations: [IPAddress] {
@@ -138,15 +139,20 @@ public struct Instance: Sendable {
 
     /// The bytes of one advert to `destination`, counting it; nil without a source address.
     public mutating func makeAdvertisement(priority: UInt8, to destination: IPAddress) -> [UInt8]? {
-        withAdvertisement(priority: priority, to: destination) { Array($0) }
+        var bytes: [UInt8]?
+        withAdvertisement(priority: priority, to: destination) { bytes = Array($0) }
+        return bytes
     }
 
     /// One advert to `destination`, counted, handed to `body` as bytes valid
     /// during the call (the encoder's own buffer: nothing is allocated);
-    /// nil without a source address.
-    public mutating func withAdvertisement<R>(priority: UInt8, to destination: IPAddress,
-                                              _ body: (UnsafeRawBufferPointer) -> R) -> R? {
-        guard let source = localAddress else { return nil }
+    /// false, and `body` not called, without a source address. Not generic:
+    /// called from another module, a generic method is not specialised and
+    /// looked up type metadata on every advert.
+    @discardableResult
+    public mutating func withAdvertisement(priority: UInt8, to destination: IPAddress,
+                                           _ body: (UnsafeRawBufferPointer) -> Void) -> Bool {
+        guard let source = localAddress else { return false }
         if case .ipsecAH = settings.authentication {
             // keepalived increments before each advert; the first carries 1.
             ahSequence &+= 1
@@ -154,9 +160,10 @@ public struct Instance: Sendable {
         counters.advertsSent &+= 1
         if priority == 0 { counters.priorityZeroSent &+= 1 }
         let oldForm = usesUnicastChecksumCompatibility && settings.unicastChecksum == .old
-        return encoder.withEncoded(priority: priority, source: source, destination: destination,
-                                   checksumDestination: oldForm ? settings.oldChecksumGroup : nil,
-                                   ahSequence: ahSequence, body)
+        encoder.withEncoded(priority: priority, source: source, destination: destination,
+                            checksumDestination: oldForm ? settings.oldChecksumGroup : nil,
+                            ahSequence: ahSequence, body)
+        return true
     }
 
     // MARK: Transitions

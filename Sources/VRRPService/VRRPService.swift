@@ -202,18 +202,16 @@ public final class VRRPService {
             advertTiming.record(lateness: now - due)
             r.firingDeadline = nil
         }
-        for i in 0..<r.instance.advertDestinationCount {
-            let destination = r.instance.advertDestination(i)
-            let outcome = r.instance.withAdvertisement(priority: priority, to: destination) { bytes -> Result<Bool, SysError> in
-                do throws(SysError) { return .success(try sender.send(bytes, to: destination)) } catch { return .failure(error) }
+        for destination in r.advertDestinations {
+            var sent = true
+            var failure: SysError?
+            r.instance.withAdvertisement(priority: priority, to: destination) { bytes in
+                do throws(SysError) { sent = try sender.send(bytes, to: destination) } catch { failure = error }
             }
-            switch outcome {
-            case .success(true)?, nil:
-                break
-            case .success(false)?:
+            if let failure {
+                log(.error, "(\(r.name)) cannot send advert to \(destination): \(failure)")
+            } else if !sent {
                 log(.warning, "(\(r.name)) send queue full on \(set.key.interface): advert dropped")
-            case .failure(let error)?:
-                log(.error, "(\(r.name)) cannot send advert to \(destination): \(error)")
             }
         }
     }
@@ -390,7 +388,12 @@ public final class VRRPService {
 /// One instance and what the service keeps for it.
 final class RunningInstance {
     var instance: VRRP.Instance
-    var settings: InstanceSettings
+    var settings: InstanceSettings {
+        didSet { advertDestinations = Self.destinations(settings) }
+    }
+    /// Where adverts go, kept here: reading a computed property of
+    /// `instance` from this module copies the whole Instance each time.
+    private(set) var advertDestinations: [IPAddress]
     /// The reactor's reusable timer for each TimerKind (by raw value).
     var timers: [TimerID] = []
     /// While the advert timer fires: the deadline it fired for.
@@ -401,7 +404,12 @@ final class RunningInstance {
 
     init(settings: InstanceSettings) {
         self.settings = settings
+        advertDestinations = Self.destinations(settings)
         instance = VRRP.Instance(settings: settings)
+    }
+
+    static func destinations(_ s: InstanceSettings) -> [IPAddress] {
+        s.isUnicast ? s.unicastPeers.map(\.address) : [s.multicastGroup]
     }
 }
 

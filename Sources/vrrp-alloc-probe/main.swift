@@ -91,7 +91,9 @@ for c in cases {
                     if keep {
                         packets.append(master.makeAdvertisement(priority: priority, to: d) ?? [])
                     } else {
-                        precondition((master.withAdvertisement(priority: priority, to: d) { $0.count } ?? 0) > 0)
+                        var size = 0
+                        master.withAdvertisement(priority: priority, to: d) { size = $0.count }
+                        precondition(size > 0)
                     }
                 }
             case .armTimer(_, let at):
@@ -159,7 +161,8 @@ func rawSocketCase() {
         var t = Instant.origin
         let dst = IPAddress("127.0.0.1")!
         func round() throws(SysError) -> Bool {
-            let sent = sender.withAdvertisement(priority: 200, to: dst) { b -> Bool in (try? tx.send(b, to: dst)) ?? false }
+            var sent = false
+            sender.withAdvertisement(priority: 200, to: dst) { b in sent = (try? tx.send(b, to: dst)) ?? false }
             guard sent == true, let p = try rx.receive(), case .success(let parsed) = ParsedPacket.parse(p) else { return false }
             t = t + .milliseconds(10)
             actions.removeAll(keepingCapacity: true)
