@@ -25,6 +25,9 @@ final class Daemon: DaemonDelegate {
     private var statusServer: StatusServer?
     private var generation = Generation(0)
     private var started = false
+    private var releaseTimer: TimerID?
+    /// After a transition: past the master's delayed gratuitous ARP (garp_master_delay, 5 s by default).
+    static let settleAfterTransition: Duration = .seconds(10)
     /// Sync group of each instance, for the state-change messages.
     private var syncGroups: [String: String] = [:]
 
@@ -84,9 +87,19 @@ final class Daemon: DaemonDelegate {
 
     /// Once a configuration is applied and its decoded form freed, hand the
     /// heap pages it used back to the kernel (glibc keeps freed pages
-    /// otherwise): one instance, heap 404 -> 256 KB.
-    private func releaseMemorySoon() {
-        reactor.schedule(after: .milliseconds(100)) { _ = cshim_malloc_trim(0) }
+    /// otherwise): one instance, heap 404 -> 256 KB. And the code: start-up,
+    /// reloads and transitions run code that adverts in and out do not; once
+    /// things settle, vrrpd drops its mappings of its own code and constants
+    /// (cshim_release_program_text: clean pages, still cached) and keeps
+    /// resident only what it runs again (release builds put that code first
+    /// and together: hot-text.order). 1 instance: text 5.5 -> 0.3 MB resident.
+    private func releaseMemorySoon(after delay: Duration = .milliseconds(100)) {
+        if let t = releaseTimer { reactor.cancel(t) }
+        releaseTimer = reactor.schedule(after: delay) { [unowned self] in
+            self.releaseTimer = nil
+            _ = cshim_malloc_trim(0)
+            _ = cshim_release_program_text()
+        }
     }
 
     private func begin(_ config: CompiledConfig) throws {
@@ -135,6 +148,7 @@ final class Daemon: DaemonDelegate {
     /// To the supervisor (which relays to checkd and ipvs-applier), or alone
     /// to whichever of them is connected (or only to `peer`).
     private func stateChanged(_ change: StateChange, onlyTo peer: ProgramName? = nil) {
+        if change.from != change.to { releaseMemorySoon(after: Daemon.settleAfterTransition) }
         guard let state = Wire.VRRPState(rawValue: change.to.rawValue) else { return }
         let m = Message.vrrpStateChange(VRRPStateChange(generation: generation, instance: change.instance,
                                                         syncGroup: syncGroups[change.instance], state: state,

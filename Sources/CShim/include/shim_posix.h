@@ -10,4 +10,6 @@ int cshim_setresuid(uid_t r, uid_t e, uid_t s);
 int cshim_setresgid(gid_t r, gid_t e, gid_t s);
 // malloc.h is not in Swift's Glibc module: gives freed heap pages back to the kernel.
 int cshim_malloc_trim(size_t pad);
+// Drops the mappings of loaded code and constants (see posix.c); returns the bytes released.
+size_t cshim_release_program_text(void);
 #endif
