@@ -14,7 +14,9 @@
 # gratuitous ARP), next to the RFC master-down interval. Every mix of the
 # two implementations, v2 (advert_int 1) and v3 (advert_int 0.1).
 # Cost: 1, 50 and 200 instances as master at advert_int 1: CPU %, RSS and
-# PSS of vrrpd and of keepalived's VRRP process, and the standard deviation
+# PSS of vrrpd and of keepalived's VRRP process (and of that process with
+# its parent, "keepalived all": what VRRP costs with keepalived, which the
+# parent forks, shares pages with and respawns), and the standard deviation
 # of the interval between a VRID's adverts (jitter), captured as they leave.
 # The two run at the same time, each on a veth of its own, so both see the
 # same load from the rest of the machine (a shared builder's load moves
