@@ -103,7 +103,13 @@ echo "hot-text: profiling vrrpd under callgrind (about 2 minutes)"
 profile 10 "$work/short"
 profile 40 "$work/long"
 
-python3 - "$work/short" "$work/long" Sources/vrrpd/hot-text.order <<'EOF'
+# The standard library's Swift code is one 1.6 MB section (Swift.o, built
+# without function sections): naming any of its functions would pull all of
+# it in among the hot ones, so they are left out (the linker cannot split it).
+ar p /opt/swift/usr/lib/swift_static/linux/libswiftCore.a Swift.o > "$work/Swift.o"
+nm --defined-only "$work/Swift.o" | awk '{print $3}' > "$work/stdlib-symbols"
+
+python3 - "$work/short" "$work/long" Sources/vrrpd/hot-text.order "$work/stdlib-symbols" <<'EOF'
 import re, subprocess, sys
 def costs(path):
     out = subprocess.run(["callgrind_annotate", "--threshold=100", path], capture_output=True, text=True, check=True).stdout
@@ -115,10 +121,11 @@ def costs(path):
             d[name] = d.get(name, 0) + int(m.group(1).replace(",", ""))
     return d
 short, long = costs(sys.argv[1]), costs(sys.argv[2])
-grew = sorted(((v - short.get(k, 0), k) for k, v in long.items() if v > short.get(k, 0)), reverse=True)
+stdlib = set(open(sys.argv[4]).read().split())
+grew = sorted(((v - short.get(k, 0), k) for k, v in long.items() if v > short.get(k, 0) and k not in stdlib), reverse=True)
 with open(sys.argv[3], "w") as f:
     f.write("# vrrpd's steady-state functions, hottest first (scripts/hot-text.sh writes this file)\n")
     for _, name in grew:
         f.write(name + "\n")
-print(f"hot-text: {len(grew)} functions -> {sys.argv[3]}")
+print(f"hot-text: {len(grew)} functions -> {sys.argv[3]} (standard library functions left out: {len([k for k in long if k in stdlib and long[k] > short.get(k, 0)])})")
 EOF
