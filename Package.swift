@@ -145,7 +145,7 @@ let package = Package(
         .executableTarget(name: "reactor-bench", dependencies: ["Reactor", "DaemonSupport"]),
         // TEST-ONLY: a stand-in daemon for the supervisor's tests (not installed).
         .executableTarget(name: "ka-testchild", dependencies: [
-            "DaemonSupport", "Wire", "Reactor", "Sandbox", "Posix", "CommandLineOptions",
+            "CShim", "DaemonSupport", "Wire", "Reactor", "Sandbox", "Posix", "CommandLineOptions",
             .product(name: "Logging", package: "swift-log"),
         ]),
 

@@ -17,14 +17,55 @@ int cshim_malloc_trim(size_t pad) { return malloc_trim(pad); }
 #include <sys/mman.h>
 #include <sys/auxv.h>
 #include <string.h>
+#include <fcntl.h>
 
-// Drops this process's mappings of the read-only segments (code and
-// constants, never written, so nothing is lost) of the program and of the
-// libraries it loaded: the pages stay in the page cache, and what is still
-// used faults back in. Code that ran at start-up (or in a transition) and
-// does not run again stops counting in RSS and PSS. RELRO and writable
-// segments are left alone (their pages hold relocations and data), and so
-// is the vDSO (not a file mapping).
+// /proc/self/pagemap, opened before the process gives up root (afterwards
+// its /proc files belong to root): says which pages of a writable mapping
+// are still the file's own, never written.
+static int pagemap_fd = -1;
+
+int cshim_open_pagemap(void) {
+    if (pagemap_fd < 0) pagemap_fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+    return pagemap_fd;
+}
+
+#define PAGEMAP_PRESENT (1ULL << 63)
+#define PAGEMAP_FILE (1ULL << 61)
+
+// Drops the pages of [start, end) that are still clean file pages (present,
+// not copied on write): re-reading them from the file gives what they hold.
+static size_t release_clean_pages(uintptr_t start, uintptr_t end, long page) {
+    size_t released = 0;
+    uint64_t entries[512];
+    uintptr_t run = 0;
+    for (uintptr_t a = start; a < end;) {
+        size_t count = (end - a) / page;
+        if (count > 512) count = 512;
+        ssize_t n = pread(pagemap_fd, entries, count * 8, (off_t)(a / page) * 8);
+        if (n <= 0) break;
+        for (size_t i = 0; i < (size_t)n / 8; i++, a += page) {
+            int clean = (entries[i] & PAGEMAP_PRESENT) && (entries[i] & PAGEMAP_FILE);
+            if (clean && !run) run = a;
+            if (!clean && run) {
+                if (madvise((void *)run, a - run, MADV_DONTNEED) == 0) released += a - run;
+                run = 0;
+            }
+        }
+    }
+    if (run && madvise((void *)run, end - run, MADV_DONTNEED) == 0) released += end - run;
+    return released;
+}
+
+// Drops this process's mappings of the pages of the program and of the
+// libraries it loaded that are still the files' own: code and constants
+// (never written, so nothing is lost) and, when /proc/self/pagemap is open,
+// the pages of writable and RELRO segments that were only read (Swift
+// metadata read at start-up); pages written since start (relocations, data)
+// are kept. The dropped pages stay in the page cache, and what is still used
+// faults back in: code and data used at start-up (or in a transition) and not
+// since stop counting in RSS and PSS. The vDSO is not a file mapping: left.
+// Single-threaded callers only (a page written between the pagemap read and
+// madvise would lose the write).
 static int release_segments(struct dl_phdr_info *info, size_t size, void *data) {
     (void)size;
     long page = sysconf(_SC_PAGESIZE);
@@ -42,13 +83,19 @@ static int release_segments(struct dl_phdr_info *info, size_t size, void *data) 
     if (info->dlpi_name && strstr(info->dlpi_name, "vdso")) return 0;
     for (int i = 0; i < info->dlpi_phnum; i++) {
         const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
-        if (ph->p_type != PT_LOAD || (ph->p_flags & PF_W)) continue;
+        if (ph->p_type != PT_LOAD) continue;
         uintptr_t start = info->dlpi_addr + ph->p_vaddr;
-        uintptr_t end = start + ph->p_memsz;
-        if (relro_end > relro_start && start < relro_end && relro_start < end) continue;
+        // Only the part backed by the file: .bss beyond it is anonymous.
+        uintptr_t end = start + ph->p_filesz;
+        int written = (ph->p_flags & PF_W) || (relro_end > relro_start && start < relro_end && relro_start < end);
         start = (start + page - 1) & ~(uintptr_t)(page - 1);
         end &= ~(uintptr_t)(page - 1);
-        if (end > start && madvise((void *)start, end - start, MADV_DONTNEED) == 0) *released += end - start;
+        if (end <= start) continue;
+        if (pagemap_fd >= 0) {
+            *released += release_clean_pages(start, end, page);
+        } else if (!written && madvise((void *)start, end - start, MADV_DONTNEED) == 0) {
+            *released += end - start;
+        }
     }
     return 0;
 }

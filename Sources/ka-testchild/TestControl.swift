@@ -14,8 +14,9 @@ enum Command: CustomStringConvertible {
     case script(Int, ScriptArguments)
     case vrrp(String, VRRPState)
     case garbage
+    case releaseMemory
 
-    /// `hang` | `mute` | `exit N` | `abort` | `forbidden` | `garbage` |
+    /// `hang` | `mute` | `exit N` | `abort` | `forbidden` | `garbage` | `release-memory` |
     /// `script N [notify NAME STATE PRIO]` | `vrrp NAME STATE`
     init?(_ line: String) {
         let w = line.split(separator: " ").map(String.init)
@@ -25,6 +26,7 @@ enum Command: CustomStringConvertible {
         case "abort"?: self = .abort
         case "forbidden"?: self = .forbidden
         case "garbage"?: self = .garbage
+        case "release-memory"?: self = .releaseMemory
         case "exit"? where w.count == 2: guard let n = Int32(w[1]) else { return nil }; self = .exit(n)
         case "script"? where w.count == 2: guard let n = Int(w[1]) else { return nil }; self = .script(n, .none)
         case "script"? where w.count == 6 && w[2] == "notify":
@@ -47,6 +49,7 @@ enum Command: CustomStringConvertible {
         case .script(let n, let a): return "script \(n)\(a == .none ? "" : " " + a.words.joined(separator: " "))"
         case .vrrp(let n, let s): return "vrrp \(n) \(s.rawValue)"
         case .garbage: return "garbage"
+        case .releaseMemory: return "release-memory"
         }
     }
 
@@ -62,7 +65,7 @@ enum Command: CustomStringConvertible {
             // chroot(2) is in no policy: the filter kills the process with SIGSYS.
             _ = chroot("/")
             Glibc.exit(99)
-        case .mute, .script, .vrrp, .garbage: break
+        case .mute, .script, .vrrp, .garbage, .releaseMemory: break
         }
     }
 }

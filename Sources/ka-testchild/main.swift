@@ -12,6 +12,7 @@
 //               appends what happens to <role>.events there.
 // --probe MODE: sandbox itself, then `status` (print its /proc status lines)
 //               or `forbidden` (make a call outside the policy: dies by SIGSYS).
+import CShim
 import CommandLineOptions
 import DaemonSupport
 import Glibc
@@ -73,6 +74,8 @@ struct TestChild {
             return
         }
         let daemon: Daemon
+        // As vrrpd: pagemap is opened while still root (release-memory).
+        _ = cshim_open_pagemap()
         do {
             daemon = try Daemon.start(program, options: self.daemon, policy: "ka-testchild")
         } catch {
@@ -121,6 +124,9 @@ struct TestChild {
 }
 
 final class Child: DaemonDelegate {
+    /// Written before release-memory and checked after it.
+    private var written = [UInt8](repeating: 0x5a, count: 256 * 1024)
+    nonisolated(unsafe) static var marker = 0
     let program: ProgramName
     let daemon: Daemon
     let control: TestControl
@@ -178,6 +184,15 @@ final class Child: DaemonDelegate {
             // channel (and replace this process), and carry on.
             let junk = Array("this is not a frame".utf8)
             if let fd = daemon.supervisorDescriptor { _ = junk.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) } }
+        case .releaseMemory:
+            // What vrrpd does once settled: drop the clean pages of code and
+            // data; what was written (here a heap buffer and a global) stays.
+            written[written.count - 1] = 0x5a
+            Child.marker &+= 1
+            let before = Child.marker
+            let released = cshim_release_program_text()
+            let intact = written.allSatisfy { $0 == 0x5a } && Child.marker == before
+            control.event("released \(released) pagemap \(cshim_open_pagemap() >= 0) data-intact \(intact)")
         case .vrrp(let name, let state):
             daemon.send(.vrrpStateChange(VRRPStateChange(generation: daemon.generation ?? Generation(0), instance: name,
                                                        state: state, priority: 100)))

@@ -13,6 +13,7 @@
 // Capabilities: CAP_NET_RAW (raw IP and AF_PACKET sockets),
 //               CAP_NET_ADMIN (addresses through rtnetlink). Nothing else.
 // Policy:       policies/vrrpd.policy (seccomp, loaded by the Sandbox).
+import CShim
 import CommandLineOptions
 import ConfigModel
 import DaemonCore
@@ -67,6 +68,9 @@ enum VRRPD {
             let pid = o.pidFile.map(PidFile.init)
             try pid?.write()
             defer { pid?.remove() }
+            // While root: once vrrpd has settled it drops the pages it only
+            // read, which this says (its /proc files are root's afterwards).
+            _ = cshim_open_pagemap()
 
             let report = try Sandbox.enter(SandboxProfile(program: "vrrpd", user: profile.user,
                                                           capabilities: profile.capabilities,

@@ -66,6 +66,29 @@ extension RunsProcesses {
         #expect(h.waitForEvent("vrrpd") { $0.contains("script-result 5 refused") } != nil)
     }
 
+    /// What vrrpd does once settled (cshim_release_program_text), in a
+    /// sandboxed daemon running as its own user, with /proc/self/pagemap
+    /// opened before it gave up root: clean pages of code and data go,
+    /// written data stays, and the daemon carries on.
+    @Test func aSandboxedDaemonDropsItsCleanPagesAndKeepsItsData() throws {
+        let h = try Harness("alone-release", config: Fixtures.vrrpOnly())
+        defer { h.stop() }
+        try h.startAlone("vrrpd")
+        #expect(h.waitForEvent("vrrpd") { $0.contains(" applied 1 ") } != nil)
+        for round in 1...2 {
+            try h.command("vrrpd", "release-memory")
+            let released = { h.events("vrrpd").filter { $0.contains(" released ") } }
+            #expect(waitUntil(timeout: 10) { released().count == round })
+            let e = released().last
+            #expect(e?.hasSuffix("data-intact true") == true, "round \(round): \(e ?? "no event")")
+            #expect(e?.contains("pagemap true") == true, "round \(round): \(e ?? "no event")")
+            let bytes = e.flatMap { $0.components(separatedBy: " released ").last?.split(separator: " ").first }.flatMap { Int($0) } ?? 0
+            #expect(bytes > 1_000_000, "round \(round): \(bytes) bytes released")
+        }
+        try h.command("vrrpd", "script 5")
+        #expect(h.waitForEvent("vrrpd") { $0.contains("script-result 5") } != nil, "still serving its reactor")
+    }
+
     @Test func aDaemonAloneRefusesAConfigurationWithAScriptForAnotherUser() throws {
         let h = try Harness("alone-other", config: Fixtures.vrrpOnly(scripts: [Fixtures.script(0, ["/bin/true"], user: "nobody")]))
         defer { h.stop() }

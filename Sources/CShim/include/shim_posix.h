@@ -12,4 +12,6 @@ int cshim_setresgid(gid_t r, gid_t e, gid_t s);
 int cshim_malloc_trim(size_t pad);
 // Drops the mappings of loaded code and constants (see posix.c); returns the bytes released.
 size_t cshim_release_program_text(void);
+// Opens /proc/self/pagemap for it (before giving up root); -1 when it cannot.
+int cshim_open_pagemap(void);
 #endif
