@@ -65,8 +65,13 @@ public final class AdvertSender {
     @discardableResult
     public func send(_ packet: UnsafeRawBufferPointer, to destination: IPAddress) throws(SysError) -> Bool {
         let fd = descriptor.rawValue
+        // An IPv4 group on the bound interface needs no routing decision:
+        // MSG_DONTROUTE skips it, as keepalived sends (unicast peers may be
+        // routed, so they keep the lookup).
+        let flags: Int32
+        if case .v4(let a) = destination, a.isMulticast { flags = Int32(MSG_DONTROUTE) } else { flags = 0 }
         let sent = try sysNonBlocking("sendto(\(destination) on \(interface))") { () -> Int in
-            withSockaddr(destination, scope: interfaceIndex) { sa, len in sendto(fd, packet.baseAddress, packet.count, 0, sa, len) }
+            withSockaddr(destination, scope: interfaceIndex) { sa, len in sendto(fd, packet.baseAddress, packet.count, flags, sa, len) }
         }
         return sent != nil
     }
