@@ -68,9 +68,7 @@ public struct Instance: Sendable {
     @inlinable public func deadline(_ t: TimerKind) -> Instant? { deadlines[t.rawValue] }
 
     /// Where adverts go: each unicast peer, else the multicast group.
-    public var advertDestinations: [IPAddress] {
-        settings.isUnicast ? settings.unicastPeers.map(\.address) : [settings.multicastGroup]
-    }
+    public var advertDestinations: [IPAddress] { settings.advertDestinations }
 
     /// How many adverts one sendAdvertisement action sends, and where the i-th goes (no array made).
     public var advertDestinationCount: Int { settings.isUnicast ? settings.unicastPeers.count : 1 }

@@ -94,6 +94,8 @@ public struct InstanceSettings: Hashable, Sendable {
 
     public var isOwner: Bool { priority == 255 }
     public var isUnicast: Bool { !unicastPeers.isEmpty }
+    /// Where adverts go: each unicast peer, else the multicast group.
+    public var advertDestinations: [IPAddress] { isUnicast ? unicastPeers.map(\.address) : [multicastGroup] }
     public var advertisedAddresses: [IPAddress] { virtualAddresses.map { $0.prefix.address } }
     public var allAddresses: [AddressEntry] { virtualAddresses + excludedAddresses }
     public var advertIntervalField: UInt16 { VRRPTiming.intervalField(advertInterval, version: version) }

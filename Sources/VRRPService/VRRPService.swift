@@ -389,7 +389,7 @@ public final class VRRPService {
 final class RunningInstance {
     var instance: VRRP.Instance
     var settings: InstanceSettings {
-        didSet { advertDestinations = Self.destinations(settings) }
+        didSet { advertDestinations = settings.advertDestinations }
     }
     /// Where adverts go, kept here: reading a computed property of
     /// `instance` from this module copies the whole Instance each time.
@@ -404,13 +404,10 @@ final class RunningInstance {
 
     init(settings: InstanceSettings) {
         self.settings = settings
-        advertDestinations = Self.destinations(settings)
+        advertDestinations = settings.advertDestinations
         instance = VRRP.Instance(settings: settings)
     }
 
-    static func destinations(_ s: InstanceSettings) -> [IPAddress] {
-        s.isUnicast ? s.unicastPeers.map(\.address) : [s.multicastGroup]
-    }
 }
 
 public struct InstanceSnapshot: Sendable {
