@@ -19,8 +19,10 @@
 # parent forks, shares pages with and respawns), and the standard deviation
 # of the interval between a VRID's adverts (jitter), captured as they leave.
 # The two run at the same time, each on a veth of its own, so both see the
-# same load from the rest of the machine (a shared builder's load moves
-# jitter by milliseconds from one minute to the next).
+# same load from the rest of the machine, with their adverts half a second
+# apart: a program sending right after the other finds the kernel's send
+# path warm in the caches (ftrace: ~10 us against ~30 us for the same
+# sendto), which charged whichever fired first for both.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 export PATH="/opt/swift/usr/bin:$PATH"
