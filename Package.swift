@@ -21,7 +21,14 @@ import PackageDescription
 // profile, perf in the benchmark guest), and vrrpd's advert path (VRRP,
 // VRRPIO, VRRPService, Posix: 4 % of its steady-state instructions under
 // callgrind). Debug builds, which the tests run, keep them.
+// Release builds also put each function in a section of its own, so that
+// the linker's symbol ordering (hotTextFirst) can move functions one by one:
+// without it swiftc emits one .text per file and lld could only move whole
+// files, which spread vrrpd's 60 KB of steady-state code over 248 KB (42
+// pages touched per wake-up instead of ~15).
+let functionSections: [SwiftSetting] = [.unsafeFlags(["-Xfrontend", "-function-sections"], .when(configuration: .release))]
 let hotPath: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
+    + functionSections
 
 /// Release links place the functions a daemon runs in its steady state
 /// first and together (lld's symbol ordering), so the few pages of code it
@@ -59,13 +66,13 @@ let package = Package(
         .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CCap", pkgConfig: "libcap", providers: [.apt(["libcap-dev"])]),
         .systemLibrary(name: "CSeccomp", pkgConfig: "libseccomp", providers: [.apt(["libseccomp-dev"])]),
-        .target(name: "CShim"),
+        .target(name: "CShim", cSettings: [.unsafeFlags(["-ffunction-sections"], .when(configuration: .release))]),
 
         // MARK: Bottom: the one binary encoding
         .target(name: "Codec", swiftSettings: hotPath),
 
         // MARK: Configuration
-        .target(name: "ConfigModel", dependencies: ["Codec"]),
+        .target(name: "ConfigModel", dependencies: ["Codec"], swiftSettings: functionSections),
         .target(name: "KeepalivedConfig", dependencies: ["ConfigModel"]),
 
         // MARK: Health checking (pure logic: scheduler, verdicts, probes)
@@ -73,9 +80,9 @@ let package = Package(
 
         // MARK: Runtime shared by every program
         .target(name: "Posix", dependencies: ["CShim"], swiftSettings: hotPath),
-        .target(name: "Wire", dependencies: ["Codec", "Posix", "CShim"]),
+        .target(name: "Wire", dependencies: ["Codec", "Posix", "CShim"], swiftSettings: functionSections),
         .target(name: "Reactor", dependencies: ["Posix", "CShim"], swiftSettings: hotPath),
-        .target(name: "Sandbox", dependencies: ["Posix", "CShim", "CCap", "CSeccomp"]),
+        .target(name: "Sandbox", dependencies: ["Posix", "CShim", "CCap", "CSeccomp"], swiftSettings: functionSections),
         // The supervisor's decisions, as pure code on an injected clock.
         .target(name: "Supervision", dependencies: ["Wire", "Reactor", "Posix", "ConfigModel"]),
         // What every program shares: logging, pid files, profiles, scripts, links,
@@ -83,14 +90,14 @@ let package = Package(
         .target(name: "DaemonCore", dependencies: [
             "Posix", "Wire", "Reactor", "Sandbox", "ConfigModel", "CShim", "CommandLineOptions",
             .product(name: "Logging", package: "swift-log"),
-        ]),
+        ], swiftSettings: functionSections),
         // DaemonCore (re-exported), plus the shared daemon options and Daemon.start.
         .target(name: "DaemonSupport", dependencies: [
             "DaemonCore", "Posix", "Wire", "Reactor", "Sandbox", "ConfigModel", "CShim", "CommandLineOptions",
             .product(name: "Logging", package: "swift-log"),
         ]),
         // argument-parser's syntax, help and errors without its Foundation: for programs that start small.
-        .target(name: "CommandLineOptions"),
+        .target(name: "CommandLineOptions", swiftSettings: functionSections),
 
         // MARK: IPVS: desired state, admission, diff (pure)
         .target(name: "IPVS", dependencies: ["ConfigModel"]),
@@ -100,7 +107,7 @@ let package = Package(
         // MARK: VRRP (pure protocol logic: codec, validation, state machine)
         .target(name: "VRRP", dependencies: ["ConfigModel"], swiftSettings: hotPath),
         // rtnetlink (addresses, links), raw: what vrrpd links.
-        .target(name: "Netlink", dependencies: ["Posix", "CShim", "ConfigModel"]),
+        .target(name: "Netlink", dependencies: ["Posix", "CShim", "ConfigModel"], swiftSettings: functionSections),
         // Generic netlink for IPVS (through libnl-genl): only ipvs-applier links it.
         .target(name: "IPVSNetlink", dependencies: ["Posix", "CShim", "ConfigModel", "CNetlink", "IPVS"]),
         // vrrpd's sockets: raw IP for adverts, AF_PACKET for gratuitous ARP / NA.
