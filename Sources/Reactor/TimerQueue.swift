@@ -29,6 +29,9 @@ public final class TimerQueue {
         var armed: UInt64?
         /// Kept after firing or disarming, to be armed again (`makeTimer`).
         var reusable: Bool
+        /// How long before its deadline the timer may fire when the queue
+        /// fires anyway (`arm(_:at:tolerance:)`), in nanoseconds; 0: never early.
+        var tolerance: Int64 = 0
     }
 
     /// A timer's place: found by index, not by hashing (the lookups run
@@ -50,6 +53,12 @@ public final class TimerQueue {
     /// fewer per wake-up where the clock source has no vDSO).
     public private(set) var firedAt: Instant?
     private var sequence: UInt64 = 0
+    /// The largest tolerance a timer has been armed with: how far past the
+    /// clock `fireDue` looks for timers that may fire early.
+    private var largestTolerance: Int64 = 0
+    /// Entries looked at early but not allowed to fire yet, pushed back
+    /// after `fireDue`'s loop (kept, so firing allocates nothing).
+    private var notYet: [Entry] = []
 
     public init(clock: any Clock) {
         self.clock = clock
@@ -87,11 +96,19 @@ public final class TimerQueue {
     }
 
     /// Arms `id` for `deadline`, replacing the deadline it had; unknown ids are ignored.
-    public func arm(_ id: TimerID, at deadline: Instant) {
+    /// With a `tolerance`, the timer may fire up to that long before its
+    /// deadline when another timer wakes the queue: timers whose deadlines
+    /// are close together then share one wake-up (a master's adverts, one
+    /// per instance, every second). It never fires after its deadline
+    /// because of this, and a tolerant timer alone still fires on time.
+    public func arm(_ id: TimerID, at deadline: Instant, tolerance: Duration? = nil) {
         guard let slot = slot(of: id) else { return }
         let s = nextSequence()
         if slots[slot].timer?.armed == nil { armedCount += 1 }
         slots[slot].timer?.armed = s
+        let ns = tolerance.map { max($0.nanoseconds, 0) } ?? 0
+        slots[slot].timer?.tolerance = ns
+        if ns > largestTolerance { largestTolerance = ns }
         push(Entry(deadline: deadline, sequence: s, id: id))
         compactIfStale()
     }
@@ -120,38 +137,62 @@ public final class TimerQueue {
         return heap.first?.deadline
     }
 
-    /// Fires every timer due at the clock's current time; returns how many fired.
-    /// A periodic timer fires once per call even if several periods passed
-    /// (the next deadline moves past now, keeping the phase), so a late
-    /// process does not burst.
+    /// Fires every timer due at the clock's current time, and those armed
+    /// with a tolerance whose deadline is at most that far ahead; returns how
+    /// many fired. A periodic timer fires once per call even if several
+    /// periods passed (the next deadline moves past now, keeping the phase),
+    /// so a late process does not burst.
     @discardableResult
     public func fireDue() -> Int {
         let now = clock.now
         firedAt = now
         defer { firedAt = nil }
+        // Timers armed by the actions below never fire early in this call:
+        // one that re-arms itself within its tolerance waits for the next.
+        let armedBefore = sequence
         var fired = 0
-        while let top = heap.first, top.deadline <= now {
-            let entry = pop()
-            guard isLive(entry) else { continue }
-            let slot = entry.id.slot
-            guard let timer = slots[slot].timer else { continue }
-            if let period = timer.period {
-                var next = entry.deadline + period
-                if next <= now {
-                    let behind = (now - entry.deadline).nanoseconds / period.nanoseconds
-                    next = entry.deadline + .nanoseconds(period.nanoseconds * (behind + 1))
+        while let top = heap.first {
+            if top.deadline > now {
+                guard largestTolerance > 0, top.deadline.nanoseconds <= now.nanoseconds &+ largestTolerance else { break }
+                let entry = pop()
+                guard isLive(entry) else { continue }
+                guard entry.sequence <= armedBefore, let timer = slots[entry.id.slot].timer,
+                      entry.deadline.nanoseconds &- timer.tolerance <= now.nanoseconds else {
+                    notYet.append(entry)
+                    continue
                 }
-                let s = nextSequence()
-                slots[slot].timer?.armed = s
-                push(Entry(deadline: next, sequence: s, id: entry.id))
-            } else {
-                armedCount -= 1
-                if timer.reusable { slots[slot].timer?.armed = nil } else { remove(slot) }
+                fire(entry, timer, now)
+                fired += 1
+                continue
             }
+            let entry = pop()
+            guard isLive(entry), let timer = slots[entry.id.slot].timer else { continue }
+            fire(entry, timer, now)
             fired += 1
-            timer.action()
+        }
+        if !notYet.isEmpty {
+            for e in notYet { push(e) }
+            notYet.removeAll(keepingCapacity: true)
         }
         return fired
+    }
+
+    private func fire(_ entry: Entry, _ timer: Timer, _ now: Instant) {
+        let slot = entry.id.slot
+        if let period = timer.period {
+            var next = entry.deadline + period
+            if next <= now {
+                let behind = (now - entry.deadline).nanoseconds / period.nanoseconds
+                next = entry.deadline + .nanoseconds(period.nanoseconds * (behind + 1))
+            }
+            let s = nextSequence()
+            slots[slot].timer?.armed = s
+            push(Entry(deadline: next, sequence: s, id: entry.id))
+        } else {
+            armedCount -= 1
+            if timer.reusable { slots[slot].timer?.armed = nil } else { remove(slot) }
+        }
+        timer.action()
     }
 
     private func add(_ timer: Timer) -> TimerID {

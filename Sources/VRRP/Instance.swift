@@ -34,8 +34,12 @@ public struct Instance: Sendable {
     private var delayedGratuitousRounds = 0
     private var rejectLog = RateLimitedLog<RejectReason>(interval: .seconds(10))
 
+    /// settings.advertTolerance, worked out once (a Duration division per advert otherwise).
+    private var advertTolerance: Duration
+
     public init(settings: InstanceSettings) {
         self.settings = settings
+        advertTolerance = settings.advertTolerance
         masterAdvertInterval = settings.advertInterval
         encoder = AdvertEncoder(settings: settings)
         ahKey = Instance.key(settings)
@@ -271,17 +275,28 @@ public struct Instance: Sendable {
         transition(to: .stopped, now, .shutdown, &out)
     }
 
+    /// How long before its deadline a timer of `kind` may fire (what the driver arms it with).
+    public func earliness(_ kind: TimerKind) -> Duration {
+        kind == .advertisement ? advertTolerance : .zero
+    }
+
     private mutating func timerFired(_ kind: TimerKind, _ now: Instant, _ out: inout [Action]) {
         // A timer that was cancelled or re-armed later is stale: ignore it.
-        guard let due = deadlines[kind.rawValue], now >= due else { return }
+        // The advert timer may fire within its tolerance before the deadline
+        // (sharing a wake-up with other instances' adverts); no other may.
+        guard let due = deadlines[kind.rawValue], now >= (kind == .advertisement ? due - advertTolerance : due) else { return }
         deadlines[kind.rawValue] = nil
         switch (kind, state) {
         case (.masterDown, .backup):
             becomeMaster(now, .masterDownTimerExpired, &out)
         case (.advertisement, .master):
             out.append(.sendAdvertisement(priority: effectivePriority))
-            // Keep the advert cadence on schedule unless we fell a whole interval behind.
-            let next = due + settings.advertInterval
+            // Keep the advert cadence on schedule unless we fell a whole interval
+            // behind. Sent early (within the tolerance, with other instances'
+            // adverts), the cadence moves to that earlier moment: the instance
+            // stays with that wake-up from then on, instead of joining it or
+            // not from one second to the next as the wake-up's own timing varies.
+            let next = (now < due ? now : due) + settings.advertInterval
             arm(.advertisement, next > now ? next : now + settings.advertInterval, &out)
         case (.gratuitousDelayed, .master):
             out.append(.sendGratuitous(rounds: delayedGratuitousRounds))
@@ -384,6 +399,7 @@ public struct Instance: Sendable {
         let old = settings
         guard new != old else { return }
         settings = new
+        advertTolerance = new.advertTolerance
         ahKey = Instance.key(new)
         if new.unicastChecksum != .detect { oldChecksumDetected = false }
         var enc = AdvertEncoder(settings: new)

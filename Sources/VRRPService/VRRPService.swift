@@ -169,7 +169,8 @@ public final class VRRPService {
                 sendAdvert(r, priority: priority)
             case .armTimer(let kind, let at):
                 guard kind.rawValue < r.timers.count else { continue }
-                reactor.timers.arm(r.timers[kind.rawValue], at: ReactorInstant(vrrpOffset: at.sinceOrigin))
+                reactor.timers.arm(r.timers[kind.rawValue], at: ReactorInstant(vrrpOffset: at.sinceOrigin),
+                                   tolerance: kind == .advertisement ? r.advertTolerance : nil)
             case .cancelTimer(let kind):
                 guard kind.rawValue < r.timers.count else { continue }
                 reactor.timers.disarm(r.timers[kind.rawValue])
@@ -389,11 +390,16 @@ public final class VRRPService {
 final class RunningInstance {
     var instance: VRRP.Instance
     var settings: InstanceSettings {
-        didSet { advertDestinations = settings.advertDestinations }
+        didSet {
+            advertDestinations = settings.advertDestinations
+            advertTolerance = settings.advertTolerance
+        }
     }
     /// Where adverts go, kept here: reading a computed property of
     /// `instance` from this module copies the whole Instance each time.
     private(set) var advertDestinations: [IPAddress]
+    /// How early the advert timer may fire (Instance.earliness(.advertisement)), kept here for the same reason.
+    private(set) var advertTolerance: Duration
     /// The reactor's reusable timer for each TimerKind (by raw value).
     var timers: [TimerID] = []
     /// While the advert timer fires: the deadline it fired for.
@@ -405,6 +411,7 @@ final class RunningInstance {
     init(settings: InstanceSettings) {
         self.settings = settings
         advertDestinations = settings.advertDestinations
+        advertTolerance = settings.advertTolerance
         instance = VRRP.Instance(settings: settings)
     }
 
@@ -437,7 +444,9 @@ public struct AdvertTiming: Sendable {
 
     mutating func record(lateness: Duration) {
         sent &+= 1
-        if lateness > .milliseconds(1) { lateOverOneMillisecond &+= 1 }
-        if lateness > maxLateness { maxLateness = lateness }
+        if AdvertTiming.oneMillisecond.isShorter(than: lateness) { lateOverOneMillisecond &+= 1 }
+        if maxLateness.isShorter(than: lateness) { maxLateness = lateness }
     }
+
+    private static let oneMillisecond = Duration.exactMicroseconds(1_000)
 }

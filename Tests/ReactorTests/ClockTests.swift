@@ -143,3 +143,59 @@ final class ManualClockReader: Clock {
     init(_ base: ManualClock) { self.base = base }
     var now: Instant { base.now }
 }
+
+/// Timers armed with a tolerance fire early when the queue fires anyway,
+/// so deadlines close together share one wake-up; never late.
+@Suite struct TimerTolerance {
+    @Test func tolerantTimersJoinAnEarlierWakeUpWithinTheirTolerance() {
+        let clock = ManualClock()
+        let q = TimerQueue(clock: clock)
+        var fired: [String: Int64] = [:]
+        func timer(_ name: String) -> TimerID { q.makeTimer { fired[name] = clock.now.nanoseconds / 1_000_000 } }
+        let a = timer("a"), b = timer("b"), c = timer("c"), d = timer("d"), e = timer("e")
+        q.arm(a, at: .zero + .milliseconds(1000))
+        q.arm(b, at: .zero + .milliseconds(1004), tolerance: .milliseconds(10))
+        q.arm(c, at: .zero + .milliseconds(1012), tolerance: .milliseconds(10))
+        q.arm(d, at: .zero + .milliseconds(1005))
+        q.arm(e, at: .zero + .milliseconds(1001))
+        clock.advance(by: .seconds(2))
+        #expect(fired["a"] == 1000)
+        #expect(fired["b"] == 1000, "4 ms ahead, 10 ms tolerance: with a")
+        #expect(fired["e"] == 1001, "no tolerance: at its own deadline")
+        #expect(fired["d"] == 1005)
+        #expect(fired["c"] == 1005, "beyond a's window, within d's")
+    }
+
+    @Test func aTolerantTimerAloneFiresAtItsDeadline() {
+        let clock = ManualClock()
+        let q = TimerQueue(clock: clock)
+        var fired: [Int64] = []
+        let t = q.makeTimer { fired.append(clock.now.nanoseconds / 1_000_000) }
+        q.arm(t, at: .zero + .milliseconds(1000), tolerance: .milliseconds(10))
+        clock.advance(by: .milliseconds(900))
+        #expect(fired.isEmpty)
+        clock.advance(by: .milliseconds(200))
+        #expect(fired == [1000])
+    }
+
+    @Test func aTimerReArmedWithinItsToleranceWaitsForTheNextFiring() {
+        // Fired early, the action arms it again inside the window: it must not fire again in the same call.
+        let clock = ManualClock()
+        let q = TimerQueue(clock: ManualClockReader(clock))
+        var n = 0
+        var id: TimerID!
+        id = q.makeTimer {
+            n += 1
+            q.arm(id, at: clock.now + .milliseconds(2), tolerance: .milliseconds(10))
+        }
+        let other = q.makeTimer {}
+        q.arm(id, at: .zero + .milliseconds(15), tolerance: .milliseconds(10))
+        q.arm(other, at: .zero + .milliseconds(10))
+        clock.advance(by: .milliseconds(10))
+        #expect(q.fireDue() == 2, "the other timer and, 5 ms early, this one")
+        #expect(n == 1)
+        #expect(q.nextDeadline == .zero + .milliseconds(12))
+        #expect(q.fireDue() == 1, "the next call may take it early again")
+        #expect(n == 2)
+    }
+}

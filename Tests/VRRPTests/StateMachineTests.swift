@@ -335,3 +335,67 @@ private func seconds(_ s: Double) -> Instant { .at(.microseconds(Int64(s * 1_000
         #expect(actions.contains(.armTimer(.masterDown, at: .at(.microseconds(3_414_062)))))
     }
 }
+
+/// A master's advert timer may fire up to 1 % of the interval early, so
+/// that vrrpd sends the adverts of instances due close together in one
+/// wake-up; every other timer fires only at its deadline.
+@Suite struct AdvertTimerTolerance {
+    private func master(interval: Duration = .seconds(1)) -> (Instance, Instant) {
+        var i = Instance(settings: router("m", priority: 255, interval: interval))
+        var out: [Action] = []
+        i.handle(.start(localAddress: v4("10.0.0.1")), now: .origin, into: &out)
+        #expect(i.state == .master)
+        return (i, i.deadline(.advertisement)!)
+    }
+
+    private func adverts(_ out: [Action]) -> Int {
+        out.filter { if case .sendAdvertisement = $0 { return true } else { return false } }.count
+    }
+
+    @Test func toleranceIsOnePercentOfTheInterval() {
+        #expect(router("a", priority: 100).advertTolerance == .milliseconds(10))
+        #expect(router("a", priority: 100, version: .v3, interval: .milliseconds(100)).advertTolerance == .milliseconds(1))
+        let (m, _) = master()
+        #expect(m.earliness(.advertisement) == .milliseconds(10))
+        #expect(m.earliness(.masterDown) == .zero)
+    }
+
+    @Test func anAdvertFiredWithinItsToleranceIsSentAndTheCadenceFollows() {
+        var (m, due) = master()
+        var out: [Action] = []
+        m.handle(.timerFired(.advertisement), now: due - .milliseconds(7), into: &out)
+        #expect(adverts(out) == 1)
+        #expect(m.deadline(.advertisement) == due - .milliseconds(7) + .seconds(1),
+                "the cadence moves to the early send, so the instance keeps sharing that wake-up")
+    }
+
+    @Test func anAdvertFiredEarlierThanItsToleranceIsIgnored() {
+        var (m, due) = master()
+        var out: [Action] = []
+        m.handle(.timerFired(.advertisement), now: due - .milliseconds(11), into: &out)
+        #expect(adverts(out) == 0)
+        #expect(m.deadline(.advertisement) == due)
+        m.handle(.timerFired(.advertisement), now: due, into: &out)
+        #expect(adverts(out) == 1)
+        #expect(m.deadline(.advertisement) == due + .seconds(1))
+    }
+
+    @Test func aLateAdvertKeepsTheScheduleOnTime() {
+        var (m, due) = master()
+        var out: [Action] = []
+        m.handle(.timerFired(.advertisement), now: due + .milliseconds(3), into: &out)
+        #expect(adverts(out) == 1)
+        #expect(m.deadline(.advertisement) == due + .seconds(1))
+    }
+
+    @Test func theMasterDownTimerNeverFiresEarly() {
+        var b = Instance(settings: router("b", priority: 100))
+        var out: [Action] = []
+        b.handle(.start(localAddress: v4("10.0.0.2")), now: .origin, into: &out)
+        let due = b.deadline(.masterDown)!
+        b.handle(.timerFired(.masterDown), now: due - .microseconds(1), into: &out)
+        #expect(b.state == .backup)
+        b.handle(.timerFired(.masterDown), now: due, into: &out)
+        #expect(b.state == .master)
+    }
+}
