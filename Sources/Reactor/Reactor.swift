@@ -27,6 +27,11 @@ public final class Reactor {
     /// Armed at the earliest deadline when the clock is the real one.
     private let timerFD: Descriptor
     private var armedDeadline: Instant?
+    /// The timerfd has expired and nothing has set it since: it stays
+    /// readable until timerfd_settime, which the next `armTimer` must call.
+    private var timerExpired = false
+    /// For tests: the timerfd.
+    var timerDescriptor: Int32 { timerFD.rawValue }
     /// The clock is the real one (timerfd armed); tested once, not per loop.
     private let realClock: Bool
     /// epoll_wait's buffer, kept between turns of the loop.
@@ -109,8 +114,9 @@ public final class Reactor {
     private func armTimer() throws(SysError) {
         guard realClock else { return }
         let next = timers.nextDeadline
-        guard next != armedDeadline else { return }
+        guard next != armedDeadline || timerExpired else { return }
         armedDeadline = next
+        timerExpired = false
         var spec = itimerspec()
         if let next {
             // A zero it_value disarms; a deadline at or before the origin still fires.
@@ -222,10 +228,11 @@ public final class Reactor {
             let id = events[i].data.u64
             let ready = IOEvents(rawValue: events[i].events)
             if id == Reactor.timerWatch {
-                var expirations: UInt64 = 0
-                let fd = timerFD.rawValue
-                _ = read(fd, &expirations, 8)
+                // Not read: timerfd_settime, which armTimer calls below whatever
+                // is left (disarming when nothing is), clears the expiration
+                // and with it the readiness (one system call fewer per wake-up).
                 armedDeadline = nil
+                timerExpired = true
                 timers.fireDue()
                 // Armed for what is left now, so the next turn need not read the clock again.
                 try armTimer()

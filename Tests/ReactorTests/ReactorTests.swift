@@ -32,6 +32,35 @@ import Testing
         #expect(r.clock.now - start >= .milliseconds(20))
     }
 
+    @Test func theTimerfdIsNotReadableOnceItsTimersHaveFired() throws {
+        // The expiration is never read: re-arming (or disarming) clears it,
+        // or every later epoll_wait would return at once.
+        let r = try Reactor()
+        var fired = 0
+        r.schedule(after: .milliseconds(5)) { fired += 1 }
+        let later = r.schedule(after: .seconds(30)) { fired += 100 }
+        try r.runOnce(timeout: .seconds(5))
+        #expect(fired == 1)
+        #expect(!timerfdReadable(r), "re-armed for the 30 s timer")
+        r.cancel(later)
+        r.schedule(after: .milliseconds(5)) { fired += 1 }
+        try r.runOnce(timeout: .seconds(5))
+        #expect(fired == 2)
+        #expect(!timerfdReadable(r), "nothing left: disarmed")
+        var turns = 0
+        let deadline = r.clock.now + .milliseconds(50)
+        while r.clock.now < deadline && turns < 1_000 {
+            try r.runOnce(timeout: .milliseconds(10))
+            turns += 1
+        }
+        #expect(turns < 100, "idle turns wait for their timeout instead of spinning (\(turns) turns in 50 ms)")
+    }
+
+    private func timerfdReadable(_ r: Reactor) -> Bool {
+        var p = pollfd(fd: r.timerDescriptor, events: Int16(POLLIN), revents: 0)
+        return poll(&p, 1, 0) == 1
+    }
+
     @Test func signalsArriveAsEvents() throws {
         let r = try Reactor()
         var got: [Int32] = []
