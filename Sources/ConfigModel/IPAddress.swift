@@ -66,11 +66,15 @@ public struct IPv6Address: Hashable, Sendable, Comparable, Codable, CustomString
     public var high: UInt64
     public var low: UInt64
 
+    @inlinable
     public init(high: UInt64, low: UInt64) {
         self.high = high
         self.low = low
     }
 
+    /// Inlinable: vrrpd reads the source of every IPv6 advert through it, and
+    /// unspecialised (another module's generic) it cost ~15,000 instructions.
+    @inlinable
     public init?(bytes: some Collection<UInt8>) {
         guard bytes.count == 16 else { return nil }
         var h: UInt64 = 0, l: UInt64 = 0

@@ -29,11 +29,20 @@ public func sys<T: FixedWidthInteger>(_ call: @autoclosure () -> String, retryEI
 @inlinable @inline(__always)
 public func sysNonBlocking<T: FixedWidthInteger>(_ call: @autoclosure () -> String,
                                                  _ body: () -> T) throws(SysError) -> T? {
-    do {
-        return try sys(call(), body)
-    } catch {
-        if error.errno == .wouldBlock { return nil }
-        throw error
+    // EAGAIN is answered here, before an error (and its description string)
+    // is made: it ends every read loop of a non-blocking socket.
+    while true {
+        let e: Errno
+        if let injected = SyscallFaults.take(call) {
+            e = injected
+        } else {
+            let r = body()
+            if r != -1 { return r }
+            e = Errno.current
+        }
+        if e == .interrupted { continue }
+        if e == .wouldBlock { return nil }
+        throw SysError(call: call(), errno: e)
     }
 }
 

@@ -12,7 +12,7 @@ public struct Instant: Hashable, Comparable, Sendable, CustomStringConvertible {
     public static func < (a: Instant, b: Instant) -> Bool { a.nanoseconds < b.nanoseconds }
     public static func + (a: Instant, d: Duration) -> Instant { Instant(nanoseconds: a.nanoseconds &+ d.nanoseconds) }
     public static func - (a: Instant, d: Duration) -> Instant { Instant(nanoseconds: a.nanoseconds &- d.nanoseconds) }
-    public static func - (a: Instant, b: Instant) -> Duration { .nanoseconds(a.nanoseconds &- b.nanoseconds) }
+    public static func - (a: Instant, b: Instant) -> Duration { .exactNanoseconds(a.nanoseconds &- b.nanoseconds) }
     public static func += (a: inout Instant, d: Duration) { a = a + d }
 
     public var description: String {
@@ -22,13 +22,21 @@ public struct Instant: Hashable, Comparable, Sendable, CustomStringConvertible {
 }
 
 extension Duration {
-    /// Whole nanoseconds, saturating far outside any timer's range.
+    /// Whole nanoseconds (truncated), saturating far outside any timer's range.
+    /// Through `attoseconds` (Int128, inlined): `components` and Duration's
+    /// own arithmetic are calls into the standard library's one big section,
+    /// each a page more to touch on every wake-up of a daemon that sleeps.
+    @inlinable
     public var nanoseconds: Int64 {
-        let (s, atto) = components
-        let (ns, over) = s.multipliedReportingOverflow(by: 1_000_000_000)
-        if over { return s < 0 ? Int64.min : Int64.max }
-        return ns &+ atto / 1_000_000_000
+        let ns = attoseconds / 1_000_000_000
+        if ns > Int128(Int64.max) { return .max }
+        if ns < Int128(Int64.min) { return .min }
+        return Int64(truncatingIfNeeded: ns)
     }
+
+    /// `.nanoseconds(n)` without the generic conversion behind it.
+    @inlinable
+    public static func exactNanoseconds(_ n: Int64) -> Duration { Duration(attoseconds: Int128(n) &* 1_000_000_000) }
 }
 
 /// Where the time comes from.

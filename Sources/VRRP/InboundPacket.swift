@@ -55,7 +55,22 @@ public struct ParsedPacket: Sendable {
     public var messageLength: Int { bytes.count - messageOffset }
     public var message: ArraySlice<UInt8> { bytes[messageOffset...] }
 
-    public static func parse(_ p: InboundPacket) -> Result<ParsedPacket, DropReason> {
+    /// What `parse` found. Not the standard library's Result: destroying a
+    /// Result of these went through its generic value witnesses and a type
+    /// metadata lookup for every packet received.
+    public enum Outcome {
+        case success(ParsedPacket)
+        case failure(DropReason)
+
+        public func get() throws(DropReason) -> ParsedPacket {
+            switch self {
+            case .success(let p): return p
+            case .failure(let r): throw r
+            }
+        }
+    }
+
+    public static func parse(_ p: InboundPacket) -> Outcome {
         switch p.family {
         case .inet6:
             guard let s = p.source, let d = p.destination, let hl = p.hopLimit else { return .failure(.missingMetadata) }

@@ -16,7 +16,7 @@ where Reason.RawValue == Int {
     /// nil: suppress this one. Otherwise a suffix to append ("" or "(N suppressed)").
     public mutating func record(_ r: Reason, now: Instant) -> String? {
         let i = r.rawValue
-        if let last = lastLogged[i], now - last < interval {
+        if let last = lastLogged[i], (now - last).isShorter(than: interval) {
             suppressed[i] &+= 1
             return nil
         }

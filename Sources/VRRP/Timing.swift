@@ -9,18 +9,18 @@ public enum VRRPTiming {
         let term = Int64(256 - Int(priority))
         switch version {
         case .v2:
-            return .microseconds(term * 1_000_000 / 256)
+            return .exactMicroseconds(term * 1_000_000 / 256)
         case .v3:
             let centiseconds = masterAdvertInterval.wholeMicroseconds / 10_000
-            return .microseconds(term * centiseconds * 625 / 16)
+            return .exactMicroseconds(term * centiseconds * 625 / 16)
         }
     }
 
     /// Master_Down_Interval = down_timer_adverts (RFC: 3) * Master_Adver_Interval + Skew_Time.
     public static func masterDown(priority: UInt8, masterAdvertInterval: Duration, version: VRRPVersion,
                                   downTimerAdverts: Int) -> Duration {
-        masterAdvertInterval * downTimerAdverts
-            + skew(priority: priority, masterAdvertInterval: masterAdvertInterval, version: version)
+        let skew = skew(priority: priority, masterAdvertInterval: masterAdvertInterval, version: version)
+        return Duration(attoseconds: masterAdvertInterval.times(downTimerAdverts).attoseconds &+ skew.attoseconds)
     }
 
     /// The advert interval field for a configured interval: v2 whole seconds
@@ -36,8 +36,8 @@ public enum VRRPTiming {
     /// The interval a received field stands for.
     public static func interval(field: UInt16, version: VRRPVersion) -> Duration {
         switch version {
-        case .v2: return .seconds(Int64(field))
-        case .v3: return .milliseconds(Int64(field) * 10)
+        case .v2: return .exactMicroseconds(Int64(field) * 1_000_000)
+        case .v3: return .exactMicroseconds(Int64(field) * 10_000)
         }
     }
 }

@@ -33,7 +33,11 @@ extension IPv4Address {
 extension IPv6Address {
     var in6Addr: in6_addr {
         var a = in6_addr()
-        withUnsafeMutableBytes(of: &a) { dst in for (i, b) in bytes.enumerated() { dst[i] = b } }
+        // Network order, straight from the two words (no byte array per advert).
+        withUnsafeMutableBytes(of: &a) { dst in
+            dst.storeBytes(of: high.bigEndian, toByteOffset: 0, as: UInt64.self)
+            dst.storeBytes(of: low.bigEndian, toByteOffset: 8, as: UInt64.self)
+        }
         return a
     }
 }

@@ -6,5 +6,5 @@ typealias ReactorInstant = Instant
 
 extension ReactorInstant {
     init(vrrpOffset d: Duration) { self.init(nanoseconds: d.nanoseconds) }
-    var offset: Duration { .nanoseconds(nanoseconds) }
+    var offset: Duration { .exactNanoseconds(nanoseconds) }
 }

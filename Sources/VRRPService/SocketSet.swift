@@ -16,7 +16,8 @@ final class SocketSet {
     let key: SocketKey
     let interfaceIndex: Int32
     let receiveBufferSize: Int?
-    var byVRID: [UInt8: RunningInstance] = [:]
+    /// The instance of each VRID here: indexed, not hashed (every received packet looks here).
+    var byVRID = VRIDTable()
     var drops = ReasonCounters<DropReason>()
     private var receivers: [UInt8: (AdvertReceiver, WatchID)] = [:]
     private var senderSocket: AdvertSender?
@@ -53,5 +54,22 @@ final class SocketSet {
         for (_, (_, w)) in receivers { reactor.unwatch(w) }
         receivers = [:]
         senderSocket = nil
+    }
+}
+
+/// 256 slots, one per VRID.
+struct VRIDTable {
+    private var slots = [RunningInstance?](repeating: nil, count: 256)
+    private(set) var count = 0
+
+    var isEmpty: Bool { count == 0 }
+
+    subscript(vrid: UInt8) -> RunningInstance? {
+        get { slots[Int(vrid)] }
+        set {
+            if slots[Int(vrid)] == nil && newValue != nil { count += 1 }
+            if slots[Int(vrid)] != nil && newValue == nil { count -= 1 }
+            slots[Int(vrid)] = newValue
+        }
     }
 }
