@@ -11,38 +11,38 @@ import Synchronization
 @inlinable @inline(__always)
 public func sys<T: FixedWidthInteger>(_ call: @autoclosure () -> String, retryEINTR: Bool = true,
                                       _ body: () -> T) throws(SysError) -> T {
-    while true {
-        let e: Errno
-        if let injected = SyscallFaults.take(call) {
-            e = injected
-        } else {
-            let r = body()
-            if r != -1 { return r }
-            e = Errno.current
-        }
-        if e == .interrupted && retryEINTR { continue }
-        throw SysError(call: call(), errno: e)
-    }
+    var e = Errno(rawValue: 0)
+    if let r = attempt(call, retryEINTR: retryEINTR, body, failure: &e) { return r }
+    throw SysError(call: call(), errno: e)
 }
 
-/// As `sys`, but EAGAIN/EWOULDBLOCK is returned as `nil` (nothing to do now).
+/// As `sys`, but EAGAIN/EWOULDBLOCK is returned as `nil` (nothing to do now),
+/// before any error (and its description string) is made: EAGAIN ends every
+/// read loop of a non-blocking socket.
 @inlinable @inline(__always)
 public func sysNonBlocking<T: FixedWidthInteger>(_ call: @autoclosure () -> String,
                                                  _ body: () -> T) throws(SysError) -> T? {
-    // EAGAIN is answered here, before an error (and its description string)
-    // is made: it ends every read loop of a non-blocking socket.
+    var e = Errno(rawValue: 0)
+    if let r = attempt(call, retryEINTR: true, body, failure: &e) { return r }
+    if e == .wouldBlock { return nil }
+    throw SysError(call: call(), errno: e)
+}
+
+/// The call's result, or nil with its errno in `failure` (an injected
+/// fault counts as one; EINTR is retried when asked).
+@inlinable @inline(__always)
+func attempt<T: FixedWidthInteger>(_ call: () -> String, retryEINTR: Bool, _ body: () -> T,
+                                   failure: inout Errno) -> T? {
     while true {
-        let e: Errno
         if let injected = SyscallFaults.take(call) {
-            e = injected
+            failure = injected
         } else {
             let r = body()
             if r != -1 { return r }
-            e = Errno.current
+            failure = Errno.current
         }
-        if e == .interrupted { continue }
-        if e == .wouldBlock { return nil }
-        throw SysError(call: call(), errno: e)
+        if failure == .interrupted && retryEINTR { continue }
+        return nil
     }
 }
 

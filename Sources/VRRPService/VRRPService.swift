@@ -52,7 +52,16 @@ public final class VRRPService {
         gratuitousQueue = GratuitousQueue(service: self)
     }
 
-    var now: VRRP.Instant { VRRP.Instant(reactor.clock.now.offset) }
+    /// The time events are handled at: while timers fire, the moment their
+    /// wake-up began, the same for every instance handled in it. An advert
+    /// sent early to share a wake-up moves its cadence to that moment
+    /// (Instance.timerFired); with each instance's own handling time instead,
+    /// the 150th of 200 would move a little later than the first every
+    /// second, in an order that changes (0.8 ms of jitter measured).
+    var now: VRRP.Instant { VRRP.Instant((reactor.timers.firedAt ?? reactor.clock.now).offset) }
+
+    /// The clock itself, for how late an advert actually leaves.
+    private var clockNow: VRRP.Instant { VRRP.Instant(reactor.clock.now.offset) }
 
     // MARK: Start, reload, stop
 
@@ -200,7 +209,7 @@ public final class VRRPService {
             return
         }
         if let due = r.firingDeadline {
-            advertTiming.record(lateness: now - due)
+            advertTiming.record(lateness: clockNow - due)
             r.firingDeadline = nil
         }
         for destination in r.advertDestinations {
