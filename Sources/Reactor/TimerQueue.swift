@@ -100,7 +100,8 @@ public final class TimerQueue {
     /// deadline when another timer wakes the queue: timers whose deadlines
     /// are close together then share one wake-up (a master's adverts, one
     /// per instance, every second). It never fires after its deadline
-    /// because of this, and a tolerant timer alone still fires on time.
+    /// because of this, and never early unless the queue is firing anyway
+    /// (alone, it fires at its deadline).
     public func arm(_ id: TimerID, at deadline: Instant, tolerance: Duration? = nil) {
         guard let slot = slot(of: id) else { return }
         let s = nextSequence()

@@ -370,7 +370,7 @@ def main():
         counts = [int(c) for c in args.counts.split(",")] if args.counts else [1, 50] if args.smoke else [1, 50, 200]
         impls = args.impls.split(",") if args.impls else ["keepalived", "vrrpd"]
         print(f"== VRRP cost: instances as master at advert_int 1, measured over {seconds} s, "
-              f"{' and '.join(impls)} side by side (same load)")
+              f"{' and '.join(impls)} running at once (same load), their adverts apart in the second")
         print("(keepalived: its VRRP process; keepalived all: that process and its parent, which VRRP needs with keepalived)")
         print(f"{'program':15} {'instances':>9} {'CPU %':>7} {'RSS MiB':>8} {'PSS MiB':>8} {'jitter ms':>10} {'VRIDs seen':>10}")
         for n in counts:
