@@ -146,6 +146,38 @@ struct VRRPAcceptanceTests {
         #expect(lab.waitUntil(timeout: 3) { lab.state(2) == "MASTER" })
     }
 
+    /// Twenty instances on one interface, as one vrrpd master and one backup,
+    /// at advert_int 1 (10 ms of tolerance): their adverts share wake-ups
+    /// (sent up to 1 % early, man vrrpd TIMING), and every instance must still
+    /// keep its own cadence, so no backup ever sees a gap it would take over for.
+    @Test func manyInstancesKeepTheirCadenceAndNoBackupTakesOver() throws {
+        let lab = try VRRPLab("mi", routers: 2)
+        defer { lab.close() }
+        let vrids = Array(1...20)
+        func instances(_ priority: Int) -> [InstanceConfig] {
+            vrids.map { InstanceConfig(name: "VI_\($0)", vrid: $0, priority: priority, advertInt: "1", vips: ["10.7.1.\($0)/24"]) }
+        }
+        try lab.start(1, .ours, instances(200))
+        try lab.start(2, .ours, instances(100))
+        #expect(lab.waitUntil(timeout: 15) { vrids.allSatisfy { lab.holders(of: "10.7.1.\($0)") == [1] } })
+        let from = Date().timeIntervalSince1970
+        Thread.sleep(forTimeInterval: 6)
+        let to = Date().timeIntervalSince1970
+        var early = 0
+        for v in vrids {
+            let times = lab.adverts(from: "10.7.0.1", vrid: UInt8(v)).map(\.time).filter { $0 >= from && $0 <= to }
+            // Six due in 6 s; a loaded machine may delay one, never skip a period.
+            #expect(times.count >= 5, "VRID \(v): \(times.count) adverts in 6 s at 1 s")
+            let gaps = zip(times, times.dropFirst()).map { $1 - $0 }
+            #expect((gaps.max() ?? .infinity) < 2, "VRID \(v): a gap of \(Int((gaps.max() ?? 0) * 1000)) ms")
+            early += gaps.filter { $0 < 0.999 }.count
+        }
+        let fromBackup = lab.adverts(from: "10.7.0.2").filter { $0.time >= from }.count
+        #expect(fromBackup == 0, "the backup sent \(fromBackup) adverts: it took over")
+        #expect(vrids.allSatisfy { lab.state(2, instance: "VI_\($0)") == "BACKUP" })
+        lab.report("20 instances: \(early) intervals under 999 ms (an advert that joined an earlier wake-up)")
+    }
+
     @Test func interfaceDownIsFaultAndUpReturnsThroughBackup() throws {
         let lab = try VRRPLab("if", routers: 2)
         defer { lab.close() }
