@@ -34,7 +34,8 @@ int cshim_open_pagemap(void) {
 
 // Drops the pages of [start, end) that are still clean file pages (present,
 // not copied on write): re-reading them from the file gives what they hold.
-static size_t release_clean_pages(uintptr_t start, uintptr_t end, long page) {
+// With `any_present`, every present page (for dead stack below the caller).
+static size_t release_pages(uintptr_t start, uintptr_t end, long page, int any_present) {
     size_t released = 0;
     uint64_t entries[512];
     uintptr_t run = 0;
@@ -44,7 +45,7 @@ static size_t release_clean_pages(uintptr_t start, uintptr_t end, long page) {
         ssize_t n = pread(pagemap_fd, entries, count * 8, (off_t)(a / page) * 8);
         if (n <= 0) break;
         for (size_t i = 0; i < (size_t)n / 8; i++, a += page) {
-            int clean = (entries[i] & PAGEMAP_PRESENT) && (entries[i] & PAGEMAP_FILE);
+            int clean = (entries[i] & PAGEMAP_PRESENT) && (any_present || (entries[i] & PAGEMAP_FILE));
             if (clean && !run) run = a;
             if (!clean && run) {
                 if (madvise((void *)run, a - run, MADV_DONTNEED) == 0) released += a - run;
@@ -92,7 +93,7 @@ static int release_segments(struct dl_phdr_info *info, size_t size, void *data) 
         end &= ~(uintptr_t)(page - 1);
         if (end <= start) continue;
         if (pagemap_fd >= 0) {
-            *released += release_clean_pages(start, end, page);
+            *released += release_pages(start, end, page, 0);
         } else if (!written && madvise((void *)start, end - start, MADV_DONTNEED) == 0) {
             *released += end - start;
         }
@@ -104,4 +105,31 @@ size_t cshim_release_program_text(void) {
     size_t released = 0;
     dl_iterate_phdr(release_segments, &released);
     return released;
+}
+
+// Drops the main thread's stack pages below the caller's frame (two pages
+// of margin for what this call itself uses): start-up and the decoding of
+// a configuration go deep, and those pages stay resident though only dead
+// frames are left in them; a later deep call gets zero-filled pages again.
+// Below the main stack lies only its guard gap and unmapped space: the
+// kernel places mappings at least 128 MB under the stack's top (more with a
+// larger stack rlimit), so 8 MB under the frame is looked at, and only
+// present pages (pagemap) are dropped.
+// Main thread only: another thread's stack may be mapped right below it.
+size_t cshim_release_stack(void) {
+    if (pagemap_fd < 0 || getpid() != (pid_t)syscall(SYS_gettid)) return 0;
+    long page = sysconf(_SC_PAGESIZE);
+    uintptr_t frame = (uintptr_t)__builtin_frame_address(0);
+    uintptr_t top = (frame & ~(uintptr_t)(page - 1)) - 2 * (uintptr_t)page;
+    uintptr_t span = (uintptr_t)8 << 20;
+    if (top <= span) return 0;
+    return release_pages(top - span, top, page, 1);
+}
+
+// For tests: uses `depth` frames of 4 KB of stack, writing to each.
+void cshim_touch_stack(unsigned depth) {
+    volatile char frame[4096];
+    for (size_t i = 0; i < sizeof frame; i += 512) frame[i] = (char)depth;
+    if (depth > 1) cshim_touch_stack(depth - 1);
+    frame[0] = 0;
 }

@@ -191,8 +191,10 @@ final class Child: DaemonDelegate {
             Child.marker &+= 1
             let before = Child.marker
             let released = cshim_release_program_text()
+            cshim_touch_stack(64)  // 256 KB of stack, dead once it returns
+            let stack = cshim_release_stack()
             let intact = written.allSatisfy { $0 == 0x5a } && Child.marker == before
-            control.event("released \(released) pagemap \(cshim_open_pagemap() >= 0) data-intact \(intact)")
+            control.event("released \(released) stack \(stack) pagemap \(cshim_open_pagemap() >= 0) data-intact \(intact)")
         case .vrrp(let name, let state):
             daemon.send(.vrrpStateChange(VRRPStateChange(generation: daemon.generation ?? Generation(0), instance: name,
                                                        state: state, priority: 100)))

@@ -101,6 +101,7 @@ final class Daemon: DaemonDelegate {
         let timer = releaseTimer ?? reactor.timers.makeTimer {
             _ = cshim_malloc_trim(0)
             _ = cshim_release_program_text()
+            _ = cshim_release_stack()
         }
         releaseTimer = timer
         reactor.timers.arm(timer, at: reactor.clock.now + delay)

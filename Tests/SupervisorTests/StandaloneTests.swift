@@ -84,6 +84,8 @@ extension RunsProcesses {
             #expect(e?.contains("pagemap true") == true, "round \(round): \(e ?? "no event")")
             let bytes = e.flatMap { $0.components(separatedBy: " released ").last?.split(separator: " ").first }.flatMap { Int($0) } ?? 0
             #expect(bytes > 1_000_000, "round \(round): \(bytes) bytes released")
+            let stack = e.flatMap { $0.components(separatedBy: " stack ").last?.split(separator: " ").first }.flatMap { Int($0) } ?? 0
+            #expect(stack >= 200_000, "round \(round): \(stack) bytes of dead stack released")
         }
         try h.command("vrrpd", "script 5")
         #expect(h.waitForEvent("vrrpd") { $0.contains("script-result 5") } != nil, "still serving its reactor")

@@ -14,4 +14,8 @@ int cshim_malloc_trim(size_t pad);
 size_t cshim_release_program_text(void);
 // Opens /proc/self/pagemap for it (before giving up root); -1 when it cannot.
 int cshim_open_pagemap(void);
+// Drops the main thread's stack pages below the caller (see posix.c); returns the bytes released.
+size_t cshim_release_stack(void);
+// For tests: uses `depth` frames of 4 KB of stack.
+void cshim_touch_stack(unsigned depth);
 #endif
