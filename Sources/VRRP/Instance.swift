@@ -71,14 +71,9 @@ public struct Instance: Sendable {
     /// Inlinable: called from vrrpd's timers, it reads one element instead of copying the Instance.
     @inlinable public func deadline(_ t: TimerKind) -> Instant? { deadlines[t.rawValue] }
 
-    /// Where adverts go: each unicast peer, else the multicast group.
+    /// Where adverts go: each unicast peer, else the multicast group (a new
+    /// array: a driver keeps it, as vrrpd's RunningInstance does).
     public var advertDestinations: [IPAddress] { settings.advertDestinations }
-
-    /// How many adverts one sendAdvertisement action sends, and where the i-th goes (no array made).
-    public var advertDestinationCount: Int { settings.isUnicast ? settings.unicastPeers.count : 1 }
-    public func advertDestination(_ i: Int) -> IPAddress {
-        settings.isUnicast ? settings.unicastPeers[i].address : settings.multicastGroup
-    }
 
     // MARK: Events
 

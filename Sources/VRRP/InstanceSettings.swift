@@ -101,10 +101,10 @@ public struct InstanceSettings: Hashable, Sendable {
     public var advertIntervalField: UInt16 { VRRPTiming.intervalField(advertInterval, version: version) }
     /// How early a master's advert may leave so that the adverts of
     /// instances due close together share one wake-up of the daemon: 1 % of
-    /// the interval (10 ms at 1 s). Never late, and the same instance keeps
-    /// its own cadence (the next advert is due an interval after the last
-    /// deadline, not after the early send); a backup's master-down interval
-    /// is three intervals and more, so 1 % early changes nothing for it.
+    /// the interval (10 ms at 1 s). Never late; the instance's cadence moves
+    /// to the early send, so it keeps sharing that wake-up with exact
+    /// intervals (Instance.timerFired); a backup's master-down interval is
+    /// three intervals and more, so 1 % early changes nothing for it.
     public var advertTolerance: Duration { advertInterval / 100 }
 
     /// What identifies the instance on the wire: if this changes on reload the

@@ -6,8 +6,6 @@
 public struct Instant: Hashable, Comparable, Sendable, CustomStringConvertible {
     public var sinceOrigin: Duration
 
-    public func hash(into h: inout Hasher) { h.combine(sinceOrigin) }
-
     public init(_ sinceOrigin: Duration) { self.sinceOrigin = sinceOrigin }
     public static let origin = Instant(.zero)
 

@@ -79,6 +79,8 @@ for c in cases {
     master.handle(.timerFired(.masterDown), now: now, into: &actions)
     precondition(master.state == .master, "\(c.name): the master did not take over")
     var packets: [[UInt8]] = []
+    // Made once and kept, as vrrpd's RunningInstance keeps them.
+    let destinations = master.advertDestinations
     func masterRound(keep: Bool) {
         now = master.deadline(.advertisement) ?? now
         actions.removeAll(keepingCapacity: true)
@@ -86,8 +88,7 @@ for c in cases {
         for a in actions {
             switch a {
             case .sendAdvertisement(let priority):
-                for i in 0..<master.advertDestinationCount {
-                    let d = master.advertDestination(i)
+                for d in destinations {
                     if keep {
                         packets.append(master.makeAdvertisement(priority: priority, to: d) ?? [])
                     } else {
